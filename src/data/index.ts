@@ -1,2 +1,3 @@
 export * from './idx.js';
 export * from './fashion-mnist.js';
+export * from './stream.js';

@@ -1,0 +1,143 @@
+/**
+ * An experiment is a grid of cells (method x corruption x severity x seed) on one model and
+ * one dataset. This module resolves the data and weights, runs every cell from the source
+ * weights, and appends each result to the run's store as soon as the cell ends.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import * as tf from '@tensorflow/tfjs';
+
+import { FASHION_MNIST_CLASSES, inMemoryImageSet, loadFashionMnist, type ImageSet } from '../data/index.js';
+import { getMethod } from '../methods/index.js';
+import { DEMO_MODEL, loadModel, type VisionTransformer } from '../model/index.js';
+import type { BackendInfo } from '../runtime/backend.js';
+import { UsageError } from '../runtime/errors.js';
+import { logger } from '../runtime/logger.js';
+import { runCell, budgetLabel, type Budget, type CellSpec } from './cell.js';
+import { cellKey, gitCommit, newRunId, ResultStore, type CellRow } from './results.js';
+
+export const DEMO_WEIGHTS = fileURLToPath(new URL('../../assets/demo/vit_demo_fmnist.safetensors', import.meta.url));
+
+export interface ExperimentConfig {
+  readonly model: string;
+  /** Weights file; defaults to the demo weights for the demo model. */
+  readonly weights?: string;
+  readonly dataset: 'fashion-mnist';
+  /** `embedded` (the committed subset), `debian`, or a directory with the IDX files. */
+  readonly dataRoot: string;
+  readonly methods: readonly string[];
+  /** Corruption names; `none` is the clean set. */
+  readonly corruptions: readonly string[];
+  readonly severities: readonly number[];
+  readonly batchSize: number;
+  readonly seeds: readonly number[];
+  readonly limit?: number;
+  readonly budget: Budget;
+  readonly learningRate?: number;
+  /** Root folder of results; the run writes into `<out>/<runId>`. */
+  readonly out: string;
+  readonly runId?: string;
+  /** Skip cells that the run's cells.csv already holds with status ok. */
+  readonly resume: boolean;
+}
+
+export interface ExperimentResult {
+  store: ResultStore;
+  rows: CellRow[];
+}
+
+export function resolveWeights(model: string, weights: string | undefined): string {
+  if (weights !== undefined) {
+    if (!existsSync(weights)) throw new UsageError(`weights file '${weights}' not found; pass --weights with a safetensors file`);
+    return weights;
+  }
+  if (model === DEMO_MODEL) return DEMO_WEIGHTS;
+  throw new UsageError(`model ${model} needs --weights <model.safetensors> (timm's weights, e.g. from the Hugging Face hub)`);
+}
+
+async function loadDataset(config: ExperimentConfig): Promise<ImageSet> {
+  const set = await loadFashionMnist({ split: 'test', root: config.dataRoot });
+  const id = `fashion-mnist-test-${set.count}`;
+  logger.info(`data: ${set.count} Fashion-MNIST test images from ${set.root} (${FASHION_MNIST_CLASSES.length} classes)`);
+  return inMemoryImageSet(id, set.images, set.labels, { count: set.count, height: 28, width: 28, channels: 1 });
+}
+
+function cellSpecs(config: ExperimentConfig): CellSpec[] {
+  const specs: CellSpec[] = [];
+  for (const seed of config.seeds) {
+    for (const corruption of config.corruptions) {
+      const severities = corruption === 'none' ? [0] : config.severities;
+      for (const severity of severities) {
+        for (const method of config.methods) {
+          specs.push({ method, dataset: config.dataset, corruption, severity, batchSize: config.batchSize, seed, limit: config.limit, budget: config.budget });
+        }
+      }
+    }
+  }
+  return specs;
+}
+
+/** Runs every cell of the grid; returns the rows of this invocation (resumed cells excluded). */
+export async function runExperiment(config: ExperimentConfig, backend: BackendInfo): Promise<ExperimentResult> {
+  for (const method of config.methods) getMethod(method);
+  const weightsPath = resolveWeights(config.model, config.weights);
+  const { model, sha256 } = await loadModel(weightsPath, config.model);
+  const set = await loadDataset(config);
+
+  const runId = config.runId ?? newRunId(config.methods.length === 1 ? config.methods[0]! : 'grid');
+  const store = new ResultStore(join(config.out, runId));
+  const finished = config.resume ? store.finishedCells() : new Set<string>();
+  const startedAt = new Date().toISOString();
+  const runInfo = {
+    run_id: runId, command: process.argv.slice(2).join(' '), config, weights: { path: weightsPath, sha256 },
+    backend, versions: { mgtta: '0.1.0', node: process.version, tfjs: tf.version.tfjs }, git_commit: gitCommit(),
+    started_at: startedAt, ended_at: null as string | null,
+  };
+  store.writeRunInfo(runInfo);
+  logger.info(`results: ${store.directory}`);
+
+  const rows: CellRow[] = [];
+  try {
+    for (const spec of cellSpecs(config)) {
+      const key = cellKey({ ...spec, model: config.model, batch_size: spec.batchSize, budget: budgetLabel(spec.budget) });
+      if (finished.has(key)) {
+        logger.info(`resume: skipping finished cell ${key}`);
+        continue;
+      }
+      const row = await runOneCell(model, set, spec, config, backend.name);
+      store.appendCell(row.row);
+      store.appendSteps(row.steps);
+      rows.push(row.row);
+    }
+  } finally {
+    model.dispose();
+    runInfo.ended_at = new Date().toISOString();
+    store.writeRunInfo(runInfo);
+  }
+  return { store, rows };
+}
+
+async function runOneCell(model: VisionTransformer, set: ImageSet, spec: CellSpec, config: ExperimentConfig, backend: string) {
+  const adapter = await getMethod(spec.method).create(model, { learningRate: config.learningRate });
+  try {
+    return await runCell(adapter, model, set, spec, backend);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const reason = (error as Error).message.split('\n')[0];
+    logger.error(`cell ${spec.method} ${spec.corruption}-${spec.severity} failed: ${reason}`);
+    return {
+      row: {
+        method: spec.method, model: model.config.name, dataset: spec.dataset, corruption: spec.corruption, severity: spec.severity,
+        batch_size: spec.batchSize, seed: spec.seed, budget: budgetLabel(spec.budget), images: 0, images_adapted: 0, top1: '',
+        top5: '', ece: '', adapt_seconds: '', total_seconds: '', images_per_second: '', peak_memory_mb: '', skipped_batches: '',
+        backend, status: `failed: ${reason}`,
+      } as CellRow,
+      steps: [],
+    };
+  } finally {
+    adapter.reset();
+    adapter.dispose();
+  }
+}

@@ -1,0 +1,83 @@
+/** Options shared by the commands that run an experiment grid (adapt, demo, bench). */
+import { Command } from 'commander';
+
+import { corruptionNames } from '../corruptions/index.js';
+import type { Budget } from '../bench/cell.js';
+import type { ExperimentConfig } from '../bench/experiment.js';
+import { methodNames } from '../methods/index.js';
+import { DEMO_MODEL, getModelConfig } from '../model/index.js';
+import { UsageError } from '../runtime/errors.js';
+import { parseInteger, parseIntegerList, parsePositiveNumber } from './options.js';
+
+export interface RawExperimentOptions {
+  model?: string;
+  weights?: string;
+  dataRoot?: string;
+  batchSize?: string;
+  seed?: string;
+  limit?: string;
+  timeBudget?: string;
+  dataBudget?: string;
+  lr?: string;
+  out?: string;
+  runId?: string;
+  resume?: boolean;
+  backend?: string;
+}
+
+/** Adds the data, model, stream and output options to a command. */
+export function addExperimentOptions(command: Command, defaults: { batchSize: string }): Command {
+  return command
+    .option('--model <name>', 'model from the registry', DEMO_MODEL)
+    .option('--weights <file>', 'model weights (safetensors, timm names); default: the demo weights for the demo model')
+    .option('--data-root <dir>', "Fashion-MNIST IDX directory: 'embedded' (2,000 committed test images), 'debian', or a path", 'embedded')
+    .option('--batch-size <images>', 'images per test batch', defaults.batchSize)
+    .option('--seed <n>', 'seed of the stream order and the corruption noise; a comma list runs each', '2020')
+    .option('--limit <images>', 'use only the first N images of each stream')
+    .option('--time-budget <seconds>', 'stop adapting after this many seconds of adaptation per domain, then only predict')
+    .option('--data-budget <batches>', 'adapt on the first N batches of each domain only, then only predict')
+    .option('--lr <rate>', "learning rate of the method (default: the method's own)")
+    .option('--out <dir>', 'results root folder', 'results')
+    .option('--run-id <id>', 'name of the run folder under --out (default: timestamp and method)')
+    .option('--resume', 'skip cells already finished in the run folder (needs --run-id)')
+    .option('--backend <name>', 'auto, tensorflow, wasm or cpu (env MGTTA_BACKEND)');
+}
+
+function parseBudget(raw: RawExperimentOptions): Budget {
+  if (raw.timeBudget !== undefined && raw.dataBudget !== undefined) {
+    throw new UsageError('--time-budget and --data-budget cannot be combined; choose one');
+  }
+  if (raw.timeBudget !== undefined) return { kind: 'time', value: parsePositiveNumber('--time-budget', raw.timeBudget, 0) };
+  if (raw.dataBudget !== undefined) return { kind: 'data', value: parseInteger('--data-budget', raw.dataBudget, 0) };
+  return { kind: 'none', value: 0 };
+}
+
+/** Validates the shared options into an experiment configuration. */
+export function parseExperimentOptions(
+  raw: RawExperimentOptions,
+  grid: { methods: string[]; corruptions: string; severities: string | undefined },
+): ExperimentConfig {
+  const model = getModelConfig(raw.model ?? DEMO_MODEL).name;
+  for (const method of grid.methods) {
+    if (!methodNames().includes(method)) throw new UsageError(`unknown method '${method}'; valid methods: ${methodNames().join(', ')}`);
+  }
+  const corruptions = grid.corruptions === 'none' ? ['none'] : corruptionNames(grid.corruptions);
+  if (raw.resume && raw.runId === undefined) throw new UsageError('--resume needs --run-id naming the run folder to continue');
+  return {
+    model,
+    weights: raw.weights,
+    dataset: 'fashion-mnist',
+    dataRoot: raw.dataRoot ?? 'embedded',
+    methods: grid.methods,
+    corruptions,
+    severities: parseIntegerList('--severity', grid.severities, 1, 5, [5]),
+    batchSize: parseInteger('--batch-size', raw.batchSize, 1),
+    seeds: parseIntegerList('--seed', raw.seed, 0, 2 ** 32 - 1, [2020]),
+    limit: raw.limit === undefined ? undefined : parseInteger('--limit', raw.limit, 1),
+    budget: parseBudget(raw),
+    learningRate: raw.lr === undefined ? undefined : parsePositiveNumber('--lr', raw.lr, 0),
+    out: raw.out ?? 'results',
+    runId: raw.runId,
+    resume: raw.resume === true,
+  };
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+
+import * as tf from '@tensorflow/tfjs';
+
+import { runCell, type CellSpec } from '../../src/bench/cell.js';
+import { inMemoryImageSet, loadFashionMnist, streamBatches } from '../../src/data/index.js';
+import { Tent } from '../../src/methods/index.js';
+import { getModelConfig, VisionTransformer } from '../../src/model/index.js';
+import { selectBackend } from '../../src/runtime/backend.js';
+
+async function embeddedTestSet() {
+  const set = await loadFashionMnist({ split: 'test' });
+  return inMemoryImageSet('fashion-mnist-test', set.images, set.labels, { count: set.count, height: 28, width: 28, channels: 1 });
+}
+
+const spec: CellSpec = {
+  method: 'tent', dataset: 'fashion-mnist', corruption: 'gaussian_noise', severity: 5,
+  batchSize: 8, seed: 2020, limit: 400, budget: { kind: 'none', value: 0 },
+};
+
+describe('runCell', () => {
+  before(async () => {
+    process.env.MGTTA_QUIET = '1';
+    await selectBackend('wasm');
+  });
+
+  it('tensor count flat over 50 steps', async () => {
+    const model = VisionTransformer.random(getModelConfig('vit_demo_fmnist'), 3);
+    const beforeMethod = tf.memory().numTensors;
+    const tent = new Tent(model);
+    const set = await embeddedTestSet();
+    const start = tf.memory().numTensors;
+    const { row, steps } = await runCell(tent, model, set, spec, 'wasm');
+    assert.equal(steps.length, 50);
+    assert.equal(row.images, 400);
+    assert.equal(row.images_adapted, 400);
+    // TENT's two momentum accumulators per parameter are the only new tensors.
+    const accumulators = model.layerNormParameters().length;
+    assert.equal(tf.memory().numTensors, start + accumulators);
+    tent.reset();
+    tent.dispose();
+    assert.equal(tf.memory().numTensors, beforeMethod);
+    model.dispose();
+  });
+
+  it('data budget freezes after N batches', async () => {
+    const model = VisionTransformer.random(getModelConfig('vit_demo_fmnist'), 3);
+    const tent = new Tent(model);
+    const set = await embeddedTestSet();
+    const { row, steps } = await runCell(tent, model, set, { ...spec, limit: 80, budget: { kind: 'data', value: 3 } }, 'wasm');
+    assert.equal(row.images_adapted, 24);
+    assert.deepEqual(steps.map((step) => step.adapted), [1, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
+    tent.dispose();
+    model.dispose();
+  });
+
+  it('stream order depends only on seed', async () => {
+    const set = await embeddedTestSet();
+    const labelsOf = async (seed: number) => {
+      const labels: number[] = [];
+      for await (const batch of streamBatches(set, { batchSize: 16, seed, limit: 64 })) labels.push(...batch.labels);
+      return labels;
+    };
+    assert.deepEqual(await labelsOf(1), await labelsOf(1));
+    assert.notDeepEqual(await labelsOf(1), await labelsOf(2));
+  });
+});
