@@ -13,6 +13,7 @@ import type { VisionTransformer } from '../model/index.js';
 import type { Adapter, Batch, StepResult } from './adapter.js';
 import { allFinite, ParameterSnapshot } from './layer-norm-state.js';
 import { softmaxEntropy } from './losses.js';
+import { SgdMomentum } from './sgd.js';
 
 export interface TentConfig {
   /** SGD learning rate; 1e-3 at batch 64 is the ViT-B/16 setting behind the published 59.6% on ImageNet-C. */
@@ -27,16 +28,16 @@ export class Tent implements Adapter {
   readonly name = 'tent';
   private readonly parameters: tf.Variable[];
   private readonly source: ParameterSnapshot;
-  private optimizer: tf.MomentumOptimizer;
+  private readonly optimizer: SgdMomentum;
   private frozen = false;
 
   constructor(
     private readonly model: VisionTransformer,
-    private readonly config: TentConfig = TENT_DEFAULTS,
+    config: TentConfig = TENT_DEFAULTS,
   ) {
     this.parameters = model.layerNormParameters();
     this.source = new ParameterSnapshot(this.parameters);
-    this.optimizer = this.createOptimizer();
+    this.optimizer = new SgdMomentum(this.parameters, config.learningRate, config.momentum);
   }
 
   async step(batch: Batch): Promise<StepResult> {
@@ -59,7 +60,7 @@ export class Tent implements Adapter {
     // Update only when the loss and every gradient are finite.
     const gradients = this.parameters.map((parameter) => grads[parameter.name]!);
     const finite = await allFinite([loss, ...gradients]);
-    if (finite) this.optimizer.applyGradients(this.parameters.map((parameter, i) => ({ name: parameter.name, tensor: gradients[i]! })));
+    if (finite) this.optimizer.step(gradients);
 
     const values = (await logits!.data()) as Float32Array;
     const lossValue = (await loss.data())[0]!;
@@ -73,17 +74,12 @@ export class Tent implements Adapter {
 
   reset(): void {
     this.source.restore();
-    this.optimizer.dispose();
-    this.optimizer = this.createOptimizer();
+    this.optimizer.reset();
     this.frozen = false;
   }
 
   dispose(): void {
     this.source.dispose();
     this.optimizer.dispose();
-  }
-
-  private createOptimizer(): tf.MomentumOptimizer {
-    return tf.train.momentum(this.config.learningRate, this.config.momentum, false) as tf.MomentumOptimizer;
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -133,7 +133,7 @@ describe('safetensors', () => {
     assert.equal(model.layerNormParameters().reduce((sum, v) => sum + v.size, 0), 38_400);
 
     const image = tf.randomUniform([1, 224, 224, 3], 0, 255, 'int32') as tf.Tensor4D;
-    const { logits, features } = tf.tidy(() => model.forward(model.normalize(image)));
+    const { logits, features } = tf.tidy(() => model.forward(model.normalize(image)) as unknown as tf.NamedTensorMap) as unknown as { logits: tf.Tensor; features: tf.Tensor };
     assert.deepEqual(logits.shape, [1, 1000]);
     assert.deepEqual(features.shape, [1, 9216]);
     assert.ok((await logits.data()).every(Number.isFinite));
