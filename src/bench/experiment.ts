@@ -10,12 +10,14 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 
 import { FASHION_MNIST_CLASSES, inMemoryImageSet, loadFashionMnist, type ImageSet } from '../data/index.js';
-import { getMethod } from '../methods/index.js';
+import { getMethod, type SourceStatistics } from '../methods/index.js';
+import type { GradientGenerator } from '../mgg/index.js';
 import { DEMO_MODEL, loadModel, type VisionTransformer } from '../model/index.js';
 import type { BackendInfo } from '../runtime/backend.js';
 import { UsageError } from '../runtime/errors.js';
 import { logger } from '../runtime/logger.js';
 import { runCell, budgetLabel, type Budget, type CellSpec } from './cell.js';
+import { defaultGeneratorPath, obtainGenerator, obtainSourceStatistics } from './resources.js';
 import { cellKey, gitCommit, newRunId, ResultStore, type CellRow } from './results.js';
 
 export const DEMO_WEIGHTS = fileURLToPath(new URL('../../assets/demo/vit_demo_fmnist.safetensors', import.meta.url));
@@ -36,6 +38,13 @@ export interface ExperimentConfig {
   readonly limit?: number;
   readonly budget: Budget;
   readonly learningRate?: number;
+  /** λ of the FOA/MGTTA discrepancy term; default 0.4. */
+  readonly lambda?: number;
+  /** Pre-trained generator file for mgtta (and, with kind lstm, for mgtta-lstm); default: found by model. */
+  readonly mgg?: string;
+  readonly mggLstm?: string;
+  /** Source statistics file; default: found by model and weights, computed when missing. */
+  readonly stats?: string;
   /** Root folder of results; the run writes into `<out>/<runId>`. */
   readonly out: string;
   readonly runId?: string;
@@ -85,6 +94,7 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
   const weightsPath = resolveWeights(config.model, config.weights);
   const { model, sha256 } = await loadModel(weightsPath, config.model);
   const set = await loadDataset(config);
+  const resources = await loadResources(config, model, sha256, weightsPath === DEMO_WEIGHTS);
 
   const runId = config.runId ?? newRunId(config.methods.length === 1 ? config.methods[0]! : 'grid');
   const store = new ResultStore(join(config.out, runId));
@@ -106,12 +116,13 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
         logger.info(`resume: skipping finished cell ${key}`);
         continue;
       }
-      const row = await runOneCell(model, set, spec, config, backend.name);
+      const row = await runOneCell(model, set, spec, { ...resources, learningRate: config.learningRate, lambda: config.lambda }, backend.name);
       store.appendCell(row.row);
       store.appendSteps(row.steps);
       rows.push(row.row);
     }
   } finally {
+    disposeResources(resources);
     model.dispose();
     runInfo.ended_at = new Date().toISOString();
     store.writeRunInfo(runInfo);
@@ -119,8 +130,41 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
   return { store, rows };
 }
 
-async function runOneCell(model: VisionTransformer, set: ImageSet, spec: CellSpec, config: ExperimentConfig, backend: string) {
-  const adapter = await getMethod(spec.method).create(model, { learningRate: config.learningRate });
+interface Resources {
+  statistics?: SourceStatistics;
+  generators: Partial<Record<'gml' | 'lstm', GradientGenerator>>;
+}
+
+/** Loads what the grid's methods need: source statistics and pre-trained generators. */
+async function loadResources(config: ExperimentConfig, model: VisionTransformer, sha256: string, isDemoWeights: boolean): Promise<Resources> {
+  const entries = config.methods.map((name) => getMethod(name));
+  const resources: Resources = { generators: {} };
+  if (entries.some((entry) => entry.requires.statistics)) {
+    resources.statistics = await obtainSourceStatistics({ model, weightsSha256: sha256, isDemoWeights, path: config.stats, cleanDataRoot: 'embedded' });
+  }
+  for (const kind of ['gml', 'lstm'] as const) {
+    if (!entries.some((entry) => entry.requires.generator === kind)) continue;
+    const explicit = kind === 'gml' ? config.mgg : config.mggLstm;
+    resources.generators[kind] = await obtainGenerator(kind, explicit ?? defaultGeneratorPath(config.model, kind, isDemoWeights));
+  }
+  return resources;
+}
+
+function disposeResources(resources: Resources): void {
+  if (resources.statistics) tf.dispose([resources.statistics.mean, resources.statistics.std]);
+  for (const generator of Object.values(resources.generators)) generator?.dispose();
+}
+
+async function runOneCell(
+  model: VisionTransformer,
+  set: ImageSet,
+  spec: CellSpec,
+  options: Resources & { learningRate?: number; lambda?: number },
+  backend: string,
+) {
+  const entry = getMethod(spec.method);
+  const generator = entry.requires.generator === undefined ? undefined : options.generators[entry.requires.generator];
+  const adapter = await entry.create(model, { learningRate: options.learningRate, lambda: options.lambda, statistics: options.statistics, generator });
   try {
     return await runCell(adapter, model, set, spec, backend);
   } catch (error) {

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { corruptionNames } from '../corruptions/index.js';
 import type { Budget } from '../bench/cell.js';
 import type { ExperimentConfig } from '../bench/experiment.js';
-import { methodNames } from '../methods/index.js';
+import { getMethod, methodNames } from '../methods/index.js';
 import { DEMO_MODEL, getModelConfig } from '../model/index.js';
 import { UsageError } from '../runtime/errors.js';
 import { parseInteger, parseIntegerList, parsePositiveNumber } from './options.js';
@@ -19,6 +19,10 @@ export interface RawExperimentOptions {
   timeBudget?: string;
   dataBudget?: string;
   lr?: string;
+  lambda?: string;
+  mgg?: string;
+  mggLstm?: string;
+  stats?: string;
   out?: string;
   runId?: string;
   resume?: boolean;
@@ -36,7 +40,11 @@ export function addExperimentOptions(command: Command, defaults: { batchSize: st
     .option('--limit <images>', 'use only the first N images of each stream')
     .option('--time-budget <seconds>', 'stop adapting after this many seconds of adaptation per domain, then only predict')
     .option('--data-budget <batches>', 'adapt on the first N batches of each domain only, then only predict')
-    .option('--lr <rate>', "learning rate of the method (default: the method's own)")
+    .option('--lr <rate>', "learning rate of the method, or η_adapt for mgtta (default: the method's own)")
+    .option('--lambda <weight>', 'weight of the FOA/MGTTA discrepancy term (default 0.4)')
+    .option('--mgg <file>', 'pre-trained MGG for mgtta (default: the one for the model in assets/ or the user cache)')
+    .option('--mgg-lstm <file>', 'pre-trained LSTM generator for mgtta-lstm')
+    .option('--stats <file>', 'source feature statistics (default: found by model and weights, computed when missing)')
     .option('--out <dir>', 'results root folder', 'results')
     .option('--run-id <id>', 'name of the run folder under --out (default: timestamp and method)')
     .option('--resume', 'skip cells already finished in the run folder (needs --run-id)')
@@ -61,6 +69,11 @@ export function parseExperimentOptions(
   for (const method of grid.methods) {
     if (!methodNames().includes(method)) throw new UsageError(`unknown method '${method}'; valid methods: ${methodNames().join(', ')}`);
   }
+  const batchSize = parseInteger('--batch-size', raw.batchSize, 1);
+  const foaMethods = grid.methods.filter((method) => getMethod(method).requires.statistics);
+  if (batchSize < 2 && foaMethods.length > 0) {
+    throw new UsageError(`--batch-size 1 cannot be used with ${foaMethods.join(', ')}: the FOA loss needs the unbiased std of at least 2 images; use --batch-size 2 or more`);
+  }
   const corruptions = grid.corruptions === 'none' ? ['none'] : corruptionNames(grid.corruptions);
   if (raw.resume && raw.runId === undefined) throw new UsageError('--resume needs --run-id naming the run folder to continue');
   return {
@@ -71,11 +84,15 @@ export function parseExperimentOptions(
     methods: grid.methods,
     corruptions,
     severities: parseIntegerList('--severity', grid.severities, 1, 5, [5]),
-    batchSize: parseInteger('--batch-size', raw.batchSize, 1),
+    batchSize,
     seeds: parseIntegerList('--seed', raw.seed, 0, 2 ** 32 - 1, [2020]),
     limit: raw.limit === undefined ? undefined : parseInteger('--limit', raw.limit, 1),
     budget: parseBudget(raw),
     learningRate: raw.lr === undefined ? undefined : parsePositiveNumber('--lr', raw.lr, 0),
+    lambda: raw.lambda === undefined ? undefined : parsePositiveNumber('--lambda', raw.lambda, 0),
+    mgg: raw.mgg,
+    mggLstm: raw.mggLstm,
+    stats: raw.stats,
     out: raw.out ?? 'results',
     runId: raw.runId,
     resume: raw.resume === true,

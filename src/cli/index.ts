@@ -7,9 +7,14 @@ import { Command, CommanderError } from 'commander';
 import { UsageError } from '../runtime/errors.js';
 import { logger } from '../runtime/logger.js';
 
+import { adaptCommand } from './adapt.js';
+import { corruptCommand } from './corrupt.js';
+import { demoCommand } from './demo.js';
+import { pretrainCommand } from './pretrain.js';
+import { statsCommand } from './stats.js';
 import { trainSourceCommand } from './train-source.js';
 
-const commands: Command[] = [trainSourceCommand];
+const commands: Command[] = [demoCommand, adaptCommand, corruptCommand, pretrainCommand, statsCommand, trainSourceCommand];
 
 export function buildProgram(): Command {
   const program = new Command('mgtta')

@@ -20,7 +20,9 @@ export interface ProgressOptions {
   intervalSeconds?: number;
 }
 
+/** Creates a progress reporter; with MGTTA_QUIET=1 it reports nothing. */
 export function createProgress(options: ProgressOptions): Progress {
+  if (process.env.MGTTA_QUIET === '1') return { update: () => {}, stop: () => {} };
   if (process.stderr.isTTY && process.env.MGTTA_PLAIN_PROGRESS !== '1') return terminalProgress(options);
   return plainProgress(options);
 }

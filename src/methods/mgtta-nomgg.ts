@@ -1,0 +1,75 @@
+/**
+ * MGTTA without the Meta Gradient Generator (the "remove MGG" ablation): the same FOA loss
+ * and the same LayerNorm parameters as MGTTA, updated by plain SGD without momentum. The
+ * authors' code uses the run's adapt_lr, 0.005 by default.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import type { VisionTransformer } from '../model/index.js';
+import type { Adapter, Batch, StepResult } from './adapter.js';
+import { foaLoss, FOA_LOSS_DEFAULTS, type FoaLossConfig, type SourceStatistics } from './foa-loss.js';
+import { allFinite, ParameterSnapshot } from './layer-norm-state.js';
+import { predictOnly, skipSingleImage } from './mgtta.js';
+import { SgdMomentum } from './sgd.js';
+
+export interface MgttaNoMggConfig {
+  /** SGD learning rate (the authors' `adapt_lr` default, 0.005). */
+  readonly learningRate: number;
+  readonly loss: FoaLossConfig;
+}
+
+export const MGTTA_NOMGG_DEFAULTS: MgttaNoMggConfig = { learningRate: 0.005, loss: FOA_LOSS_DEFAULTS };
+
+export class MgttaNoMgg implements Adapter {
+  readonly name = 'mgtta-nomgg';
+  private readonly parameters: tf.Variable[];
+  private readonly source: ParameterSnapshot;
+  private readonly optimizer: SgdMomentum;
+  private frozen = false;
+
+  constructor(
+    private readonly model: VisionTransformer,
+    private readonly statistics: SourceStatistics,
+    private readonly config: MgttaNoMggConfig = MGTTA_NOMGG_DEFAULTS,
+  ) {
+    this.parameters = model.layerNormParameters();
+    this.source = new ParameterSnapshot(this.parameters);
+    this.optimizer = new SgdMomentum(this.parameters, config.learningRate, 0);
+  }
+
+  async step(batch: Batch): Promise<StepResult> {
+    if (this.frozen) return predictOnly(this.model, batch);
+    if (batch.inputs.shape[0] < 2) return skipSingleImage(this.model, batch);
+
+    let logits: tf.Tensor2D | undefined;
+    const { value: loss, grads } = tf.variableGrads(() => {
+      const output = this.model.forward(batch.inputs);
+      logits = tf.keep(output.logits);
+      return foaLoss(output.logits, output.features, this.statistics, this.config.loss).total;
+    }, this.parameters);
+    const gradients = this.parameters.map((parameter) => grads[parameter.name]!);
+
+    const finite = await allFinite([loss, ...gradients]);
+    if (finite) this.optimizer.step(gradients);
+
+    const values = (await logits!.data()) as Float32Array;
+    const lossValue = (await loss.data())[0]!;
+    tf.dispose([logits!, loss, ...gradients]);
+    return { logits: values, numClasses: this.model.config.numClasses, loss: lossValue, adapted: finite, skippedNonFinite: !finite };
+  }
+
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  reset(): void {
+    this.source.restore();
+    this.optimizer.reset();
+    this.frozen = false;
+  }
+
+  dispose(): void {
+    this.source.dispose();
+    this.optimizer.dispose();
+  }
+}
