@@ -1,7 +1,7 @@
 /**
  * Throughput of the 19 corruptions on one CPU thread, at 224x224 RGB (ImageNet-C tables) and
  * 28x28 grey (CIFAR tables, the Fashion-MNIST path). The input is the deterministic test
- * pattern of the corruptions module; every repetition cycles severities 1..5, so a figure is
+ * pattern of the corruptions module. Every repetition cycles severities 1..5, so a figure is
  * the rate over the mix of severities.
  */
 import { ALL_CORRUPTION_NAMES, applyCorruption, testPattern, type RawImage } from '../corruptions/index.js';
@@ -32,7 +32,7 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** Times one repetition: every severity, `imagesPerSeverity` images each; returns images per second. */
+/** Times one repetition: every severity, `imagesPerSeverity` images each. Returns images per second. */
 async function timeRepetition(name: string, shape: BenchShape, repetition: number): Promise<number> {
   const started = performance.now();
   let images = 0;

@@ -22,10 +22,17 @@ export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'ppm', 'bmp', 'pgm', 'tif
 export async function listImageFolder(root: string): Promise<string[]> {
   const pattern = `**/*.{${IMAGE_EXTENSIONS.join(',')}}`;
   const files = await fg(pattern, { cwd: root, onlyFiles: true, caseSensitiveMatch: false, dot: false, followSymbolicLinks: true });
-  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return files.sort(compareCodePoints);
 }
 
-/** Runs `worker` on every item with at most `concurrency` calls in flight; rejects on the first error. */
+/** Orders strings by UTF-16 code units, independent of locale. */
+function compareCodePoints(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
+}
+
+/** Runs `worker` on every item with at most `concurrency` calls in flight. Rejects on the first error. */
 export async function runPool<T>(items: readonly T[], concurrency: number, worker: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
@@ -123,7 +130,7 @@ export class Manifest {
     return this.known.has(file);
   }
 
-  /** Appends one row; appends are serialised so concurrent tasks never interleave lines. */
+  /** Appends one row. Appends are serialised so concurrent tasks never interleave lines. */
   append(row: ManifestRow): Promise<void> {
     this.known.add(row.file);
     const line = stringify([[row.file, row.corruption, row.severity, row.seed, row.sha256]]);

@@ -68,7 +68,7 @@ export interface CorruptOptions {
   /** Crop side for folder and file inputs, pixels. */
   size: number;
   concurrency: number;
-  /** Process only the first `limit` images; undefined means all. */
+  /** Process only the first `limit` images. Undefined means all. */
   limit: number | undefined;
 }
 
@@ -106,7 +106,7 @@ function parseSource(raw: RawCorruptOptions, isPreview: boolean): CorruptSource 
   return { kind: 'fashion-mnist', split: 'test', root: raw.dataRoot };
 }
 
-/** Validates raw option strings into a typed object; throws a UsageError naming the bad value and the fix. */
+/** Validates raw option strings into a typed object. Throws a UsageError naming the bad value and the fix. */
 export function parseCorruptOptions(raw: RawCorruptOptions): CorruptOptions {
   const isPreview = raw.preview !== undefined;
   if (isPreview) {
@@ -178,7 +178,7 @@ async function writeOutputs(
     image ??= await load();
     const encoded = await produce(image, job);
     await writeFileAtomic(job.path, encoded);
-    // A file deleted after an earlier run already has its line; outputs are deterministic, so the hash is unchanged.
+    // A file deleted after an earlier run already has its line. Outputs are deterministic, so the hash is unchanged.
     if (!manifest.has(file)) {
       await manifest.append({ file, corruption: job.corruption, severity: job.severity, seed: options.seed, sha256: sha256Hex(encoded) });
     }
@@ -197,7 +197,7 @@ function jobsFor(options: CorruptOptions, leaf: string): OutputJob[] {
   return jobs;
 }
 
-/** An input file that could not be decoded; the run skips it, counts it and fails at the end. */
+/** An input file that could not be decoded. The run skips it, counts it and fails at the end. */
 class UnreadableImageError extends Error {
   constructor(path: string, cause: unknown) {
     super(`cannot read image '${path}': ${cause instanceof Error ? cause.message : String(cause)}`);
@@ -318,7 +318,7 @@ async function run(raw: RawCorruptOptions): Promise<void> {
   if (progress.failed > 0) throw new Error(`${progress.failed} outputs could not be written because their input images are unreadable; see the warnings above`);
 }
 
-/** Builds a fresh `corrupt` command; commander keeps parsed values on the instance, so tests build their own. */
+/** Builds a fresh `corrupt` command. Commander keeps parsed values on the instance, so tests build their own. */
 export function createCorruptCommand(): Command {
   return new Command('corrupt')
     .description('write an ImageNet-C style corrupted copy of an image folder or of Fashion-MNIST, or a contact sheet (--preview)')
