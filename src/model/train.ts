@@ -65,6 +65,8 @@ export async function trainClassifier(model: VisionTransformer, train: LabelledI
   const variables = [...model.weights.values()];
   const decayed = [...model.weights.entries()].filter(([name, v]) => v.rank >= 2 && !name.includes('embed') && name !== 'cls_token').map(([, v]) => v);
   const optimizer = tf.train.adam(options.learningRate, 0.9, 0.999, 1e-8);
+  model.frozenBackbone = false;
+  model.clearCache();
   let step = 0;
   let epochLoss = 0;
 
@@ -98,6 +100,7 @@ export async function trainClassifier(model: VisionTransformer, train: LabelledI
     await options.onEpoch?.(epoch);
   }
   optimizer.dispose();
+  model.frozenBackbone = true;
   return epochLoss;
 }
 

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { UsageError } from '../runtime/errors.js';
-import { batchMatMul, matMul2d, swapLastAxes } from './ops.js';
+import { batchMatMul, frozenMatMul, matMul2d, swapLastAxes } from './ops.js';
 import type { StoredTensor } from './safetensors.js';
 
 export interface VitConfig {
@@ -103,6 +103,14 @@ export class VisionTransformer {
   readonly config: VitConfig;
   /** Every weight, keyed by timm name, in parameter order. */
   readonly weights: Map<string, tf.Variable>;
+  /**
+   * True (the default) when only LayerNorm parameters may change, as in every TTA method
+   * here: linear weights are then transposed once and cached, and their gradients are never
+   * computed. Supervised training sets it to false.
+   */
+  frozenBackbone = true;
+  /** Cached [in, out] copies of frozen linear weights, with the data id they were made from. */
+  private readonly transposed = new Map<string, { source: object; weight: tf.Tensor2D; weightT: tf.Tensor2D }>();
 
   constructor(config: VitConfig, weights: Map<string, tf.Variable>) {
     this.config = config;
@@ -222,7 +230,19 @@ export class VisionTransformer {
     return out;
   }
 
+  /** Frees the cached transposed weights (they are rebuilt on the next forward pass). */
+  clearCache(): void {
+    for (const [key, cached] of this.transposed) this.disposeCached(cached, this.weights.get(key.split(':')[0]!));
+    this.transposed.clear();
+  }
+
+  private disposeCached(cached: { weight: tf.Tensor; weightT: tf.Tensor }, source: tf.Variable | undefined): void {
+    if (cached.weight !== (source as unknown)) cached.weight.dispose();
+    cached.weightT.dispose();
+  }
+
   dispose(): void {
+    this.clearCache();
     for (const variable of this.weights.values()) variable.dispose();
   }
 
@@ -238,8 +258,8 @@ export class VisionTransformer {
     const patches = tf.reshape(tf.transpose(grid, [0, 1, 3, 5, 2, 4]), [B * rows * cols, C * p * p]);
 
     // A stride-p convolution with a p x p kernel is one matrix product per patch.
-    const kernel = tf.reshape(this.weight('patch_embed.proj.weight'), [D, C * p * p]);
-    const projected = tf.add(matMul2d(patches as tf.Tensor2D, tf.transpose(kernel) as tf.Tensor2D), this.weight('patch_embed.proj.bias'));
+    const kernel = () => tf.reshape(this.weight('patch_embed.proj.weight'), [D, C * p * p]) as tf.Tensor2D;
+    const projected = this.project(patches as tf.Tensor2D, 'patch_embed.proj.weight', 'patch_embed.proj.weight', kernel, this.weight('patch_embed.proj.bias'));
     const patchTokens = tf.reshape(projected, [B, rows * cols, D]);
 
     const classTokens = tf.tile(this.weight('cls_token'), [B, 1, 1]); // [B, 1, D]
@@ -264,9 +284,9 @@ export class VisionTransformer {
     const qkvWeight = this.weight(`${prefix}.attn.qkv.weight`);
     const qkvBias = this.weight(`${prefix}.attn.qkv.bias`);
     const [q, k, v] = [0, 1, 2].map((part) => {
-      const weight = tf.slice(qkvWeight, [part * D, 0], [D, D]);
+      const weight = () => tf.slice(qkvWeight, [part * D, 0], [D, D]) as tf.Tensor2D;
       const bias = tf.slice(qkvBias, [part * D], [D]);
-      const projected = tf.add(matMul2d(flat, tf.transpose(weight) as tf.Tensor2D), bias); // [B*N, D]
+      const projected = this.project(flat, `${prefix}.attn.qkv.weight:${part}`, `${prefix}.attn.qkv.weight`, weight, bias); // [B*N, D]
       return tf.transpose(tf.reshape(projected, [B, N, heads, headDim]), [0, 2, 1, 3]); // [B, heads, N, headDim]
     }) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
 
@@ -286,12 +306,35 @@ export class VisionTransformer {
 
   /** y = x Wᵀ + b with W in PyTorch's [out, in] layout; x of rank 2 or 3. */
   private linear(x: tf.Tensor, prefix: string): tf.Tensor {
-    const weight = this.weight(`${prefix}.weight`);
-    const bias = this.weight(`${prefix}.bias`);
+    const name = `${prefix}.weight`;
+    const weight = this.weight(name);
     const inFeatures = x.shape[x.shape.length - 1]!;
     const flat = tf.reshape(x, [-1, inFeatures]) as tf.Tensor2D;
-    const out = tf.add(matMul2d(flat as tf.Tensor2D, tf.transpose(weight) as tf.Tensor2D), bias);
+    const out = this.project(flat, name, name, () => weight as unknown as tf.Tensor2D, this.weight(`${prefix}.bias`));
     return tf.reshape(out, [...x.shape.slice(0, -1), weight.shape[0]!]);
+  }
+
+  /**
+   * x [M, in] · weight()ᵀ + bias, where `weight()` builds the [out, in] matrix from the
+   * variable `sourceName`. With a frozen backbone the matrix and its transpose are cached
+   * under `key` until the variable is reassigned.
+   */
+  private project(x: tf.Tensor2D, key: string, sourceName: string, weight: () => tf.Tensor2D, bias: tf.Tensor): tf.Tensor2D {
+    if (!this.frozenBackbone) return tf.add(matMul2d(x, tf.transpose(weight())), bias) as tf.Tensor2D;
+
+    const source = this.weight(sourceName);
+    let cached = this.transposed.get(key);
+    if (cached === undefined || cached.source !== source.dataId) {
+      if (cached !== undefined) this.disposeCached(cached, source);
+      // A slice or reshape of the variable becomes its own tensor; a plain weight is the variable itself.
+      const built = tf.tidy(() => {
+        const matrix = weight();
+        return { weight: matrix === (source as unknown) ? matrix : matrix.clone(), weightT: tf.transpose(matrix) };
+      });
+      cached = { source: source.dataId, weight: tf.keep(built.weight), weightT: tf.keep(built.weightT) };
+      this.transposed.set(key, cached);
+    }
+    return tf.add(frozenMatMul(x, cached.weightT, cached.weight), bias) as tf.Tensor2D;
   }
 
   private layerNorm(x: tf.Tensor, prefix: string): tf.Tensor {
