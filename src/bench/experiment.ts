@@ -48,7 +48,7 @@ export interface ExperimentConfig {
   /** Root folder of results; the run writes into `<out>/<runId>`. */
   readonly out: string;
   readonly runId?: string;
-  /** Skip cells that the run's cells.csv already holds with status ok. */
+  /** Skip cells that the run's cells.csv already contains with status ok. */
   readonly resume: boolean;
 }
 

@@ -9,15 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Mgtta, MGTTA_DEFAULTS, NoAdapt, Tent, type Adapter } from '../methods/index.js';
 import { GradientMemoryLayer, LstmGenerator } from '../mgg/index.js';
 import { getModelConfig, VisionTransformer } from '../model/index.js';
+import type { CorruptionBenchRow } from './corruption-bench.js';
 
-export interface BenchRow {
-  section: string;
-  name: string;
-  metric: string;
-  value: number;
-  unit: string;
-  notes: string;
-}
+/** One measurement, in the row format shared with the corruption benchmark. */
+export type BenchRow = CorruptionBenchRow;
 
 export interface MethodBenchCase {
   /** Registry name of the model; weights are random (timing does not depend on their values). */

@@ -19,7 +19,7 @@ import { Rng } from '../runtime/rng.js';
 import { runCell } from './cell.js';
 
 export interface PretrainConfig {
-  /** Unlabelled training images drawn from the union of the held-out corruptions (128 in the paper; Table 6 also uses 64, 256, 1000). */
+  /** Unlabelled training images drawn from the union of the held-out corruptions (128 in the MGTTA paper, whose Table 6 also uses 64, 256 and 1000). */
   readonly images: number;
   /** Corruptions the images come from (speckle_noise, gaussian_blur, spatter, saturate). */
   readonly corruptions: readonly string[];

@@ -15,7 +15,7 @@ import { UsageError } from '../runtime/errors.js';
 import { logger } from '../runtime/logger.js';
 import { cacheDirectory, computeSourceStatistics, defaultStatsPath, loadSourceStatistics, saveSourceStatistics } from './source-stats.js';
 
-/** Where the pre-trained generator of `kind` for a model lives by default. */
+/** Returns the default path of a model's pre-trained generator: assets/demo for the demo weights, else the user cache. */
 export function defaultGeneratorPath(modelName: string, kind: 'gml' | 'lstm', isDemoWeights: boolean): string {
   if (modelName === DEMO_MODEL && isDemoWeights) {
     return fileURLToPath(new URL(`../../assets/demo/mgg-${kind}_${DEMO_MODEL}.safetensors`, import.meta.url));
@@ -55,7 +55,7 @@ export async function obtainSourceStatistics(request: StatisticsRequest): Promis
   return { mean, std };
 }
 
-/** Loads a pre-trained generator; a missing file says how to create it. */
+/** Loads a pre-trained generator. A missing file is a UsageError that gives the command to create it. */
 export async function obtainGenerator(kind: 'gml' | 'lstm', path: string): Promise<GradientGenerator> {
   if (!existsSync(path)) {
     const memory = kind === 'lstm' ? ' --memory lstm' : '';

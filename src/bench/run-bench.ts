@@ -20,8 +20,8 @@ const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
 
 /**
  * The demo model at the harness's default batch, and ViT-S/16 at a small batch.
- * NOTE: ViT-B/16 adaptation at batch 2 exceeds the 4 GB wasm heap (weights, their cached
- * transposes and XNNPACK's packed copies); measure it on the tensorflow backend.
+ * NOTE: ViT-B/16 adaptation at batch 2 exceeds the 4 GB wasm heap, because the weights, their
+ * cached transposes and XNNPACK's packed copies add up. Measure it on the tensorflow backend.
  */
 const METHOD_CASES: MethodBenchCase[] = [
   { model: 'vit_demo_fmnist', batchSize: 64, steps: quick ? 5 : 20 },

@@ -24,7 +24,7 @@ export function cacheDirectory(): string {
   return process.env.MGTTA_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mgtta');
 }
 
-/** Where statistics for a model and weights file live: the demo's in assets, others in the user cache. */
+/** Returns the default statistics path: assets/demo for the demo weights, else the user cache. */
 export function defaultStatsPath(modelName: string, weightsSha256: string, isDemoWeights: boolean): string {
   if (modelName === DEMO_MODEL && isDemoWeights) return DEMO_STATS;
   return join(cacheDirectory(), 'stats', `${modelName}-${weightsSha256.slice(0, 12)}.safetensors`);

@@ -12,7 +12,7 @@ import { logger } from '../runtime/logger.js';
 import { addExperimentOptions, parseExperimentOptions, type RawExperimentOptions } from './experiment-options.js';
 
 /** Methods the demo compares, in table order. */
-export const DEMO_METHODS = ['noadapt', 'tent'];
+export const DEMO_METHODS = ['noadapt', 'tent', 'mgtta-nomgg', 'mgtta', 'mgtta-lstm'];
 
 interface RawDemoOptions extends RawExperimentOptions {
   methods: string;

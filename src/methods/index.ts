@@ -17,10 +17,11 @@ export { NoAdapt } from './noadapt.js';
 export { Tent, TENT_DEFAULTS, type TentConfig } from './tent.js';
 export { softmaxEntropy } from './losses.js';
 export { batchMeanStd, foaLoss, FOA_LOSS_DEFAULTS, type FoaLossConfig, type SourceStatistics } from './foa-loss.js';
-export { Mgtta, MGTTA_DEFAULTS, type MgttaConfig, predictOnly } from './mgtta.js';
+export { Mgtta, MGTTA_DEFAULTS, type MgttaConfig } from './mgtta.js';
+export { predictOnly } from './predict.js';
 export { MgttaNoMgg, MGTTA_NOMGG_DEFAULTS } from './mgtta-nomgg.js';
 export { ParameterVector } from './parameter-vector.js';
-export { allFinite, ParameterSnapshot } from './layer-norm-state.js';
+export { allFinite, forwardAndGradients, ParameterSnapshot } from './layer-norm-state.js';
 
 /** Options that apply across methods; each method reads the ones it uses. */
 export interface MethodOptions {
@@ -42,8 +43,8 @@ export interface MethodEntry {
   create(model: VisionTransformer, options: MethodOptions): Promise<Adapter> | Adapter;
 }
 
-function required<T>(value: T | undefined, method: string, what: string): T {
-  if (value === undefined) throw new Error(`method ${method} was created without its ${what}`);
+function required<T>(value: T | undefined, method: string, resource: string): T {
+  if (value === undefined) throw new Error(`method ${method} was created without its ${resource}`);
   return value;
 }
 

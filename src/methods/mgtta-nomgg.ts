@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { VisionTransformer } from '../model/index.js';
 import type { Adapter, Batch, StepResult } from './adapter.js';
 import { foaLoss, FOA_LOSS_DEFAULTS, type FoaLossConfig, type SourceStatistics } from './foa-loss.js';
-import { allFinite, ParameterSnapshot } from './layer-norm-state.js';
-import { predictOnly, skipSingleImage } from './mgtta.js';
+import { forwardAndGradients, ParameterSnapshot } from './layer-norm-state.js';
+import { predictOnly, skipSingleImage } from './predict.js';
 import { SgdMomentum } from './sgd.js';
 
 export interface MgttaNoMggConfig {
@@ -41,21 +41,12 @@ export class MgttaNoMgg implements Adapter {
     if (this.frozen) return predictOnly(this.model, batch);
     if (batch.inputs.shape[0] < 2) return skipSingleImage(this.model, batch);
 
-    let logits: tf.Tensor2D | undefined;
-    const { value: loss, grads } = tf.variableGrads(() => {
-      const output = this.model.forward(batch.inputs);
-      logits = tf.keep(output.logits);
-      return foaLoss(output.logits, output.features, this.statistics, this.config.loss).total;
-    }, this.parameters);
-    const gradients = this.parameters.map((parameter) => grads[parameter.name]!);
-
-    const finite = await allFinite([loss, ...gradients]);
+    const { logits, loss, gradients, finite } = await forwardAndGradients(this.model, batch.inputs, this.parameters, (output) =>
+      foaLoss(output.logits, output.features, this.statistics, this.config.loss).total,
+    );
     if (finite) this.optimizer.step(gradients);
-
-    const values = (await logits!.data()) as Float32Array;
-    const lossValue = (await loss.data())[0]!;
-    tf.dispose([logits!, loss, ...gradients]);
-    return { logits: values, numClasses: this.model.config.numClasses, loss: lossValue, adapted: finite, skippedNonFinite: !finite };
+    tf.dispose(gradients);
+    return { logits, numClasses: this.model.config.numClasses, loss, adapted: finite, skippedNonFinite: !finite };
   }
 
   freeze(): void {

@@ -16,11 +16,11 @@ import * as tf from '@tensorflow/tfjs';
 
 import { MggOptimizer, type GradientGenerator, type MomentConfig } from '../mgg/index.js';
 import type { VisionTransformer } from '../model/index.js';
-import { logger } from '../runtime/logger.js';
 import type { Adapter, Batch, StepResult } from './adapter.js';
 import { foaLoss, FOA_LOSS_DEFAULTS, type FoaLossConfig, type SourceStatistics } from './foa-loss.js';
-import { allFinite, ParameterSnapshot } from './layer-norm-state.js';
+import { forwardAndGradients, ParameterSnapshot } from './layer-norm-state.js';
 import { ParameterVector } from './parameter-vector.js';
+import { predictOnly, skipSingleImage } from './predict.js';
 
 export interface MgttaConfig {
   /** Step size η_adapt on the generator output; 1e-3 in the paper and the authors' run script. */
@@ -58,16 +58,11 @@ export class Mgtta implements Adapter {
     if (batch.inputs.shape[0] < 2) return skipSingleImage(this.model, batch);
 
     // Forward once: the logits are the prediction and, with the features, the loss input.
-    let logits: tf.Tensor2D | undefined;
-    const { value: loss, grads } = tf.variableGrads(() => {
-      const output = this.model.forward(batch.inputs);
-      logits = tf.keep(output.logits);
-      return foaLoss(output.logits, output.features, this.statistics, this.config.loss).total;
-    }, [...this.vector.parameters]);
-    const gradients = this.vector.parameters.map((parameter) => grads[parameter.name]!);
+    const { logits, loss, gradients, finite } = await forwardAndGradients(this.model, batch.inputs, this.vector.parameters, (output) =>
+      foaLoss(output.logits, output.features, this.statistics, this.config.loss).total,
+    );
 
     // Generate the update from the gradient history; skip it when anything is not finite.
-    const finite = await allFinite([loss, ...gradients]);
     if (finite) {
       const gradient = this.vector.flatten(gradients);
       const update = this.optimizer.step(gradient);
@@ -75,10 +70,8 @@ export class Mgtta implements Adapter {
       tf.dispose([gradient, update]);
     }
 
-    const values = (await logits!.data()) as Float32Array;
-    const lossValue = (await loss.data())[0]!;
-    tf.dispose([logits!, loss, ...gradients]);
-    return { logits: values, numClasses, loss: lossValue, adapted: finite, skippedNonFinite: !finite };
+    tf.dispose(gradients);
+    return { logits, numClasses, loss, adapted: finite, skippedNonFinite: !finite };
   }
 
   /** Bytes held by the optimiser state (generator memory, moments). */
@@ -100,26 +93,4 @@ export class Mgtta implements Adapter {
     this.source.dispose();
     this.optimizer.dispose();
   }
-}
-
-/**
- * A one-image batch (a stream's last partial batch) has no unbiased std, so the FOA loss is
- * undefined: predict it without adapting and warn once per process.
- */
-export async function skipSingleImage(model: VisionTransformer, batch: Batch): Promise<StepResult> {
-  if (!warnedSingleImage) {
-    logger.warn('a batch of 1 image was predicted without adapting: the FOA loss needs at least 2 images');
-    warnedSingleImage = true;
-  }
-  return predictOnly(model, batch);
-}
-
-let warnedSingleImage = false;
-
-/** Logits of a batch without any update. */
-export async function predictOnly(model: VisionTransformer, batch: Batch): Promise<StepResult> {
-  const logits = model.logits(batch.inputs);
-  const values = (await logits.data()) as Float32Array;
-  logits.dispose();
-  return { logits: values, numClasses: model.config.numClasses, loss: null, adapted: false, skippedNonFinite: false };
 }

@@ -11,8 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 
 import type { VisionTransformer } from '../model/index.js';
 import type { Adapter, Batch, StepResult } from './adapter.js';
-import { allFinite, ParameterSnapshot } from './layer-norm-state.js';
+import { forwardAndGradients, ParameterSnapshot } from './layer-norm-state.js';
 import { softmaxEntropy } from './losses.js';
+import { predictOnly } from './predict.js';
 import { SgdMomentum } from './sgd.js';
 
 export interface TentConfig {
@@ -42,30 +43,17 @@ export class Tent implements Adapter {
 
   async step(batch: Batch): Promise<StepResult> {
     const numClasses = this.model.config.numClasses;
-    if (this.frozen) {
-      const logits = this.model.logits(batch.inputs);
-      const values = (await logits.data()) as Float32Array;
-      logits.dispose();
-      return { logits: values, numClasses, loss: null, adapted: false, skippedNonFinite: false };
-    }
+    if (this.frozen) return predictOnly(this.model, batch);
 
     // Forward once: the same logits are the prediction and the input of the loss.
-    let logits: tf.Tensor2D | undefined;
-    const { value: loss, grads } = tf.variableGrads(() => {
-      const output = this.model.forward(batch.inputs);
-      logits = tf.keep(output.logits);
-      return tf.mean(softmaxEntropy(output.logits)) as tf.Scalar;
-    }, this.parameters);
+    const { logits, loss, gradients, finite } = await forwardAndGradients(this.model, batch.inputs, this.parameters, (output) =>
+      tf.mean(softmaxEntropy(output.logits)) as tf.Scalar,
+    );
 
     // Update only when the loss and every gradient are finite.
-    const gradients = this.parameters.map((parameter) => grads[parameter.name]!);
-    const finite = await allFinite([loss, ...gradients]);
     if (finite) this.optimizer.step(gradients);
-
-    const values = (await logits!.data()) as Float32Array;
-    const lossValue = (await loss.data())[0]!;
-    tf.dispose([logits!, loss, ...gradients]);
-    return { logits: values, numClasses, loss: lossValue, adapted: finite, skippedNonFinite: !finite };
+    tf.dispose(gradients);
+    return { logits, numClasses, loss, adapted: finite, skippedNonFinite: !finite };
   }
 
   freeze(): void {

@@ -163,7 +163,7 @@ export class VisionTransformer {
     return new VisionTransformer(config, weights);
   }
 
-  /** The adaptable parameters (LayerNorm weights and biases) in canonical order. */
+  /** Returns the adaptable parameters (LayerNorm weights and biases) in canonical order. */
   layerNormParameters(): tf.Variable[] {
     return layerNormParameterNames(this.config).map((name) => this.weight(name));
   }
