@@ -157,7 +157,9 @@ export class VisionTransformer {
 
     const weights = new Map<string, tf.Variable>();
     for (const [name, shape] of expected) {
-      weights.set(name, tf.variable(tf.tensor(tensors.get(name)!.data, shape), true, `${name}#${nextModelId}`));
+      const value = tf.tensor(tensors.get(name)!.data, shape);
+      weights.set(name, tf.variable(value, true, `${name}#${nextModelId}`));
+      value.dispose();
     }
     nextModelId++;
     return new VisionTransformer(config, weights);

@@ -16,6 +16,18 @@ const SEED = 2020;
 /** saturate only changes HSV saturation, which a grey pixel does not have: an identity on 28x28 grey images. */
 const NO_OPS_ON_GREY = new Set(['saturate']);
 
+/**
+ * Corruptions whose CIFAR severity 1 barely changes a 28x28 image, so its accuracy may tie
+ * or beat clean by noise: defocus (disk of one tap, 3x3 Gaussian sigma 0.4), gaussian_blur
+ * (sigma 0.4), brightness (+0.05 on V), jpeg_compression (quality 80). For them severity 1
+ * must stay within MILD_TOLERANCE points of clean, and severity 5 below both.
+ */
+const MILD_AT_SEVERITY_1 = new Set(['defocus_blur', 'gaussian_blur', 'brightness', 'jpeg_compression']);
+const MILD_TOLERANCE = 0.5;
+
+/** The CIFAR elastic table jitters the affine points more at severity 1 (2.56 px) than at 5 (0.96 px). */
+const NOT_MONOTONE_TABLE = new Set(['elastic_transform']);
+
 async function accuracy(model: VisionTransformer, images: Uint8Array, labels: Uint8Array, corruption?: { name: string; severity: number }): Promise<number> {
   const corrupted = new Uint8Array(images.length);
   for (let index = 0; index < IMAGES; index++) {
@@ -48,7 +60,14 @@ describe('corruptions on the demo model', () => {
         assert.equal(severity5, clean, `${name} should leave grey images unchanged`);
         continue;
       }
-      if (!(severity5 < severity1 && severity1 < clean)) failures.push(`${name}: clean ${clean}, severity 1 ${severity1}, severity 5 ${severity5}`);
+      const summary = `${name}: clean ${clean}, severity 1 ${severity1}, severity 5 ${severity5}`;
+      if (MILD_AT_SEVERITY_1.has(name)) {
+        if (!(severity5 < severity1 && severity5 < clean && Math.abs(severity1 - clean) <= MILD_TOLERANCE)) failures.push(summary);
+      } else if (NOT_MONOTONE_TABLE.has(name)) {
+        if (!(severity1 < clean && severity5 < clean)) failures.push(summary);
+      } else if (!(severity5 < severity1 && severity1 < clean)) {
+        failures.push(summary);
+      }
     }
     assert.deepEqual(failures, [], `top-1 (severity 1/5): ${table.join(', ')}`);
     model.dispose();
