@@ -44,7 +44,8 @@ export function budgetLabel(budget: Budget): string {
 /**
  * Runs `adapter` (already reset to the source weights) over the domain's stream and
  * returns its measurements. `adapt_seconds` counts only the adapter's steps; data
- * loading and corruption are in `total_seconds`.
+ * loading and corruption are in `total_seconds`. `corrupted`, when given, is the domain's
+ * images already corrupted by `materializeCorruption`.
  */
 export async function runCell(
   adapter: Adapter,
@@ -52,6 +53,7 @@ export async function runCell(
   set: ImageSet,
   spec: CellSpec,
   backend: string,
+  corrupted?: ImageSet,
 ): Promise<CellResult> {
   const metrics = new ClassificationMetrics();
   const steps: StepRow[] = [];
@@ -67,7 +69,10 @@ export async function runCell(
   let peakBytes = tf.memory().numBytes;
   const started = performance.now();
 
-  const stream = streamBatches(set, { batchSize: spec.batchSize, seed: spec.seed, limit: spec.limit, corruption });
+  // A pre-corrupted copy of the domain (same bytes) replaces corruption on the fly.
+  const stream = corrupted === undefined
+    ? streamBatches(set, { batchSize: spec.batchSize, seed: spec.seed, limit: spec.limit, corruption })
+    : streamBatches(corrupted, { batchSize: spec.batchSize, seed: spec.seed, limit: spec.limit });
   for await (const batch of stream) {
     const inputs = tf.tidy(() => model.normalize(tf.tensor4d(batch.pixels, [batch.size, set.height, set.width, set.channels], 'int32')));
     const stepStarted = performance.now();

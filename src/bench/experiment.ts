@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 import * as tf from '@tensorflow/tfjs';
 
-import { FASHION_MNIST_CLASSES, inMemoryImageSet, loadFashionMnist, type ImageSet } from '../data/index.js';
+import { FASHION_MNIST_CLASSES, inMemoryImageSet, loadFashionMnist, materializeCorruption, type ImageSet } from '../data/index.js';
 import { getMethod, type SourceStatistics } from '../methods/index.js';
 import type { GradientGenerator } from '../mgg/index.js';
 import { DEMO_MODEL, loadModel, type VisionTransformer } from '../model/index.js';
@@ -109,6 +109,7 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
   logger.info(`results: ${store.directory}`);
 
   const rows: CellRow[] = [];
+  const domains = new DomainCache(set);
   try {
     for (const spec of cellSpecs(config)) {
       const key = cellKey({ ...spec, model: config.model, batch_size: spec.batchSize, budget: budgetLabel(spec.budget) });
@@ -116,7 +117,8 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
         logger.info(`resume: skipping finished cell ${key}`);
         continue;
       }
-      const row = await runOneCell(model, set, spec, { ...resources, learningRate: config.learningRate, lambda: config.lambda }, backend.name);
+      const corrupted = config.methods.length > 1 ? await domains.get(spec) : undefined;
+      const row = await runOneCell(model, set, spec, corrupted, { ...resources, learningRate: config.learningRate, lambda: config.lambda }, backend.name);
       store.appendCell(row.row);
       store.appendSteps(row.steps);
       rows.push(row.row);
@@ -155,10 +157,33 @@ function disposeResources(resources: Resources): void {
   for (const generator of Object.values(resources.generators)) generator?.dispose();
 }
 
+/**
+ * Keeps the current domain's corrupted images in memory so that every method of the grid
+ * reuses them instead of corrupting again; sets larger than `maxBytes` are not cached.
+ */
+class DomainCache {
+  private key = '';
+  private value: ImageSet | undefined;
+
+  constructor(private readonly set: ImageSet, private readonly maxBytes = 256 * 2 ** 20) {}
+
+  async get(spec: CellSpec): Promise<ImageSet | undefined> {
+    if (spec.corruption === 'none' || (spec.limit !== undefined && spec.limit < this.set.count)) return undefined;
+    if (this.set.count * this.set.height * this.set.width * this.set.channels > this.maxBytes) return undefined;
+    const key = `${spec.corruption}|${spec.severity}|${spec.seed}`;
+    if (key !== this.key) {
+      this.value = await materializeCorruption(this.set, { name: spec.corruption, severity: spec.severity }, spec.seed);
+      this.key = key;
+    }
+    return this.value;
+  }
+}
+
 async function runOneCell(
   model: VisionTransformer,
   set: ImageSet,
   spec: CellSpec,
+  corrupted: ImageSet | undefined,
   options: Resources & { learningRate?: number; lambda?: number },
   backend: string,
 ) {
@@ -166,7 +191,7 @@ async function runOneCell(
   const generator = entry.requires.generator === undefined ? undefined : options.generators[entry.requires.generator];
   const adapter = await entry.create(model, { learningRate: options.learningRate, lambda: options.lambda, statistics: options.statistics, generator });
   try {
-    return await runCell(adapter, model, set, spec, backend);
+    return await runCell(adapter, model, set, spec, backend, corrupted);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const reason = (error as Error).message.split('\n')[0];

@@ -45,7 +45,7 @@ export async function obtainSourceStatistics(request: StatisticsRequest): Promis
     await saveSourceStatistics(path, stats, {
       model: request.model.config.name,
       weights_sha256: request.weightsSha256,
-      data: `Fashion-MNIST train, clean, from ${clean.root}`,
+      data: `Fashion-MNIST train, clean, ${clean.count} images from --data-root ${request.cleanDataRoot}`,
       samples: 'all',
       preprocessing: 'pixels / 255, then (x - 0.5) / 0.5',
     });

@@ -37,7 +37,7 @@ async function run(raw: RawStatsOptions): Promise<void> {
   await saveSourceStatistics(out, stats, {
     model,
     weights_sha256: loaded.sha256,
-    data: `Fashion-MNIST train, clean, from ${clean.root}`,
+    data: `Fashion-MNIST train, clean, ${clean.count} images from --data-root ${raw.dataRoot}`,
     samples: samples === undefined ? 'all' : String(samples),
     seed: String(seed),
     preprocessing: 'pixels / 255, then (x - 0.5) / 0.5',

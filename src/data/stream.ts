@@ -105,3 +105,20 @@ export async function* streamBatches(set: ImageSet, options: StreamOptions): Asy
     yield batch;
   }
 }
+
+/**
+ * Corrupts every image of `set` once and returns the result as an in-memory set with the
+ * same id, labels and per-image seeds, so streams over it carry the same bytes as
+ * on-the-fly corruption. Used when several methods run on one domain.
+ */
+export async function materializeCorruption(set: ImageSet, corruption: { name: string; severity: number }, seed: number): Promise<ImageSet> {
+  const imageBytes = set.height * set.width * set.channels;
+  const images = new Uint8Array(set.count * imageBytes);
+  const labels = new Uint8Array(set.count);
+  for (let index = 0; index < set.count; index++) {
+    const image = await applyCorruption(await set.image(index), corruption.name, corruption.severity, { seed, index, datasetId: set.id });
+    images.set(image.data, index * imageBytes);
+    labels[index] = set.label(index);
+  }
+  return inMemoryImageSet(set.id, images, labels, { count: set.count, height: set.height, width: set.width, channels: set.channels });
+}

@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 
 import { runCell, type CellSpec } from '../../src/bench/cell.js';
-import { inMemoryImageSet, loadFashionMnist, streamBatches } from '../../src/data/index.js';
+import { inMemoryImageSet, loadFashionMnist, materializeCorruption, streamBatches } from '../../src/data/index.js';
 import { Tent } from '../../src/methods/index.js';
 import { getModelConfig, VisionTransformer } from '../../src/model/index.js';
 import { selectBackend } from '../../src/runtime/backend.js';
@@ -54,6 +54,19 @@ describe('runCell', () => {
     assert.deepEqual(steps.map((step) => step.adapted), [1, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
     tent.dispose();
     model.dispose();
+  });
+
+  it('materialized domain equals on-the-fly stream', async () => {
+    const corruption = { name: 'shot_noise', severity: 3 };
+    const first100 = await loadFashionMnist({ split: 'test', limit: 100 });
+    const small = inMemoryImageSet('subset', first100.images, first100.labels, { count: 100, height: 28, width: 28, channels: 1 });
+    const materialized = await materializeCorruption(small, corruption, 7);
+    const onTheFly: number[] = [];
+    const cached: number[] = [];
+    for await (const batch of streamBatches(small, { batchSize: 32, seed: 7, corruption })) onTheFly.push(...batch.pixels);
+    for await (const batch of streamBatches(materialized, { batchSize: 32, seed: 7 })) cached.push(...batch.pixels);
+    assert.equal(cached.length, 100 * 784);
+    assert.deepEqual(cached, onTheFly);
   });
 
   it('stream order depends only on seed', async () => {
