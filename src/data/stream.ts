@@ -60,7 +60,7 @@ export interface PixelBatch {
   size: number;
 }
 
-/** The order a stream visits the set in: a seeded permutation, cut to `limit`. */
+/** Returns the order a stream visits the set in: a seeded permutation, cut to `limit`. */
 export function streamOrder(set: ImageSet, options: StreamOptions): Uint32Array {
   const order = options.shuffle === false
     ? Uint32Array.from({ length: set.count }, (_, i) => i)
