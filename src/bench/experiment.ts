@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 
 import { FASHION_MNIST_CLASSES, inMemoryImageSet, loadFashionMnist, materializeCorruption, type ImageSet } from '../data/index.js';
-import { getMethod, type SourceStatistics } from '../methods/index.js';
-import type { GradientGenerator } from '../mgg/index.js';
+import { getMethod, type Adapter, type MethodOptions, type SourceStatistics } from '../methods/index.js';
+import type { BiasCorrection, GradientGenerator } from '../mgg/index.js';
 import { DEMO_MODEL, loadModel, type VisionTransformer } from '../model/index.js';
 import type { BackendInfo } from '../runtime/backend.js';
 import { UsageError } from '../runtime/errors.js';
@@ -45,6 +45,13 @@ export interface ExperimentConfig {
   readonly mggLstm?: string;
   /** Source statistics file; default: found by model and weights, computed when missing. */
   readonly stats?: string;
+  /** Bias correction of the MGG moment features (`code`, the default, or `standard`). */
+  readonly biasCorrection?: BiasCorrection;
+  /**
+   * Carry each method's adapted state from one domain to the next instead of resetting it
+   * (continual adaptation). The authors' code always resets, which is the default.
+   */
+  readonly continual: boolean;
   /** Root folder of results; the run writes into `<out>/<runId>`. */
   readonly out: string;
   readonly runId?: string;
@@ -110,6 +117,7 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
 
   const rows: CellRow[] = [];
   const domains = new DomainCache(set);
+  const adapters = new AdapterPool(model, { ...resources, learningRate: config.learningRate, lambda: config.lambda, biasCorrection: config.biasCorrection }, config.continual);
   try {
     for (const spec of cellSpecs(config)) {
       const key = cellKey({ ...spec, model: config.model, batch_size: spec.batchSize, budget: budgetLabel(spec.budget) });
@@ -118,12 +126,13 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
         continue;
       }
       const corrupted = config.methods.length > 1 ? await domains.get(spec) : undefined;
-      const row = await runOneCell(model, set, spec, corrupted, { ...resources, learningRate: config.learningRate, lambda: config.lambda }, backend.name);
+      const row = await runOneCell(model, set, spec, corrupted, adapters, backend.name);
       store.appendCell(row.row);
       store.appendSteps(row.steps);
       rows.push(row.row);
     }
   } finally {
+    adapters.dispose();
     disposeResources(resources);
     model.dispose();
     runInfo.ended_at = new Date().toISOString();
@@ -179,17 +188,57 @@ class DomainCache {
   }
 }
 
+/**
+ * Creates each cell's adapter. By default every cell gets a fresh adapter, reset and freed
+ * after the cell. In continual mode one adapter per method lives through all its domains.
+ */
+class AdapterPool {
+  private readonly kept = new Map<string, Adapter>();
+
+  constructor(
+    private readonly model: VisionTransformer,
+    private readonly options: MethodOptions & Resources,
+    private readonly continual: boolean,
+  ) {}
+
+  async acquire(method: string): Promise<Adapter> {
+    const existing = this.kept.get(method);
+    if (existing !== undefined) return existing;
+    const entry = getMethod(method);
+    const generator = entry.requires.generator === undefined ? undefined : this.options.generators[entry.requires.generator];
+    const adapter = await entry.create(this.model, { ...this.options, generator });
+    if (this.continual) this.kept.set(method, adapter);
+    return adapter;
+  }
+
+  release(adapter: Adapter): void {
+    if (this.continual) {
+      adapter.unfreeze();
+      return;
+    }
+    adapter.reset();
+    adapter.dispose();
+  }
+
+  /** Restores the source weights and frees every adapter kept in continual mode. */
+  dispose(): void {
+    for (const adapter of this.kept.values()) {
+      adapter.reset();
+      adapter.dispose();
+    }
+    this.kept.clear();
+  }
+}
+
 async function runOneCell(
   model: VisionTransformer,
   set: ImageSet,
   spec: CellSpec,
   corrupted: ImageSet | undefined,
-  options: Resources & { learningRate?: number; lambda?: number },
+  adapters: AdapterPool,
   backend: string,
 ) {
-  const entry = getMethod(spec.method);
-  const generator = entry.requires.generator === undefined ? undefined : options.generators[entry.requires.generator];
-  const adapter = await entry.create(model, { learningRate: options.learningRate, lambda: options.lambda, statistics: options.statistics, generator });
+  const adapter = await adapters.acquire(spec.method);
   try {
     return await runCell(adapter, model, set, spec, backend, corrupted);
   } catch (error) {
@@ -206,7 +255,6 @@ async function runOneCell(
       steps: [],
     };
   } finally {
-    adapter.reset();
-    adapter.dispose();
+    adapters.release(adapter);
   }
 }

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EXTRA_CORRUPTIONS, applyCorruption } from '../corruptions/index.js';
 import type { ImageSet } from '../data/index.js';
 import { foaLoss, FOA_LOSS_DEFAULTS, Mgtta, MGTTA_DEFAULTS, ParameterSnapshot, ParameterVector, type FoaLossConfig, type SourceStatistics } from '../methods/index.js';
-import { MggTrainer, type GradientGenerator, type MetaTrainingTarget } from '../mgg/index.js';
+import { MggTrainer, type BiasCorrection, type GradientGenerator, type MetaTrainingTarget } from '../mgg/index.js';
 import type { VisionTransformer } from '../model/index.js';
 import { logger } from '../runtime/logger.js';
 import { createProgress } from '../runtime/progress.js';
@@ -28,6 +28,10 @@ export interface PretrainConfig {
   readonly batchSize: number;
   /** Passes over the training images (40 in the authors' code: 2,560 steps at 128 images). */
   readonly epochs: number;
+  /** Stop after this many steps in total, inside an epoch if need be (the paper's T = 2,000); undefined: all epochs. */
+  readonly maxSteps?: number;
+  /** Bias correction of the moment features: `code` (exponent t + 1) or `standard` (exponent t). */
+  readonly biasCorrection: BiasCorrection;
   /** Step size η_train of θ during pre-training (1e-4). */
   readonly trainLr: number;
   /** Adam learning rate of the generator weights (1e-2). */
@@ -56,6 +60,7 @@ export const PRETRAIN_DEFAULTS: PretrainConfig = {
   trainLr: 1e-4,
   metaLr: 1e-2,
   unroll: 1,
+  biasCorrection: 'code',
   resetThetaEachEpoch: false,
   select: 'best',
   evalBatchSize: 64,
@@ -70,16 +75,27 @@ export interface EpochMetrics {
   steps: number;
   /** Mean FOA loss over the epoch's steps, at θ before each step's update. */
   mean_loss: number;
+  /** Top-1 (%) of the predictions on the training images during the epoch (reported, never trained on). */
+  train_top1: number;
   /** Mean evaluation top-1 (%) over the held-out corruptions, and each one's. */
   eval_top1: number;
   [corruption: string]: number;
   seconds: number;
 }
 
+/** A training batch: normalised images and, for the running accuracy only, their labels. */
+export interface LabelledBatch {
+  inputs: tf.Tensor4D;
+  labels: Int32Array;
+}
+
 /** The ViT side of meta-training: the FOA loss and its gradient over the LayerNorm parameters. */
 export class LayerNormTarget implements MetaTrainingTarget {
   readonly parameterCount: number;
   private readonly vector: ParameterVector;
+  /** Correct predictions and images seen since the last `resetAccuracy()` (labels are never used for training). */
+  correct = 0;
+  seen = 0;
 
   constructor(
     private readonly model: VisionTransformer,
@@ -91,16 +107,26 @@ export class LayerNormTarget implements MetaTrainingTarget {
   }
 
   lossAndGradient(batch: unknown): { loss: number; gradient: tf.Tensor1D } {
-    const inputs = batch as tf.Tensor4D;
+    const { inputs, labels } = batch as LabelledBatch;
+    let predictions: tf.Tensor1D | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const { logits, features } = this.model.forward(inputs);
+      predictions = tf.keep(tf.argMax(logits, 1) as tf.Tensor1D);
       return foaLoss(logits, features, this.statistics, this.loss).total;
     }, [...this.vector.parameters]);
     const gradients = this.vector.parameters.map((parameter) => grads[parameter.name]!);
     const gradient = this.vector.flatten(gradients);
     const loss = value.dataSync()[0]!;
-    tf.dispose([value, ...gradients]);
+    const predicted = predictions!.dataSync();
+    labels.forEach((label, i) => (this.correct += predicted[i] === label ? 1 : 0));
+    this.seen += labels.length;
+    tf.dispose([value, predictions!, ...gradients]);
     return { loss, gradient };
+  }
+
+  resetAccuracy(): void {
+    this.correct = 0;
+    this.seen = 0;
   }
 
   addToParameters(delta: tf.Tensor1D): void {
@@ -109,20 +135,22 @@ export class LayerNormTarget implements MetaTrainingTarget {
 }
 
 /** Draws the training images: `count` (corruption, image) pairs without replacement from the union, corrupted once. */
-export async function sampleTrainingImages(set: ImageSet, config: PretrainConfig): Promise<Uint8Array[]> {
+export async function sampleTrainingImages(set: ImageSet, config: PretrainConfig): Promise<{ images: Uint8Array[]; labels: number[] }> {
   const candidates = config.corruptions.length * set.count;
   if (config.images > candidates) {
     throw new Error(`pretrain: ${config.images} training images requested but only ${candidates} candidates exist`);
   }
   const picks = new Rng(config.seed).permutation(candidates).subarray(0, config.images);
   const images: Uint8Array[] = [];
+  const labels: number[] = [];
   for (const pick of picks) {
     const corruption = config.corruptions[Math.floor(pick / set.count)]!;
     const index = pick % set.count;
     const corrupted = await applyCorruption(await set.image(index), corruption, config.severity, { seed: config.seed, index, datasetId: set.id });
     images.push(corrupted.data);
+    labels.push(set.label(index));
   }
-  return images;
+  return { images, labels };
 }
 
 export interface PretrainResult {
@@ -144,35 +172,43 @@ export async function pretrainGenerator(
   onEpoch: (metrics: EpochMetrics) => void,
 ): Promise<PretrainResult> {
   const started = performance.now();
-  const images = await sampleTrainingImages(set, config);
+  const { images, labels } = await sampleTrainingImages(set, config);
   const source = new ParameterSnapshot(model.layerNormParameters());
   const target = new LayerNormTarget(model, statistics, config.loss);
-  const trainer = new MggTrainer(generator, target, { trainLr: config.trainLr, adam: { learningRate: config.metaLr }, unroll: config.unroll });
+  const trainer = new MggTrainer(generator, target, {
+    trainLr: config.trainLr, adam: { learningRate: config.metaLr }, unroll: config.unroll, moments: { biasCorrection: config.biasCorrection },
+  });
   logger.info(`pretrain: ${images.length} images from ${config.corruptions.join(', ')} at severity ${config.severity}, ${target.parameterCount} adapted scalars, ${config.epochs} epochs`);
 
   const rng = new Rng(config.seed + 1);
   const stepsPerEpoch = Math.floor(images.length / config.batchSize);
   const history: EpochMetrics[] = [];
   let best: { top1: number; epoch: number; weights: Map<string, tf.Tensor> } | undefined;
-  const progress = createProgress({ label: 'pretrain', total: config.epochs * stepsPerEpoch, unit: 'steps' });
+  const totalSteps = Math.min(config.epochs * stepsPerEpoch, config.maxSteps ?? Infinity);
+  const epochs = Math.ceil(totalSteps / stepsPerEpoch);
+  const progress = createProgress({ label: 'pretrain', total: totalSteps, unit: 'steps' });
 
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+  for (let epoch = 1; epoch <= epochs; epoch++) {
     const epochStarted = performance.now();
     trainer.startEpoch();
+    target.resetAccuracy();
     if (config.resetThetaEachEpoch) source.restore();
 
     const order = rng.permutation(images.length);
+    const steps = Math.min(stepsPerEpoch, totalSteps - (epoch - 1) * stepsPerEpoch);
     let lossSum = 0;
-    for (let step = 0; step < stepsPerEpoch; step++) {
-      const inputs = batchInputs(model, images, order.subarray(step * config.batchSize, (step + 1) * config.batchSize), set);
-      lossSum += trainer.step(inputs).loss;
-      inputs.dispose();
-      progress.update((epoch - 1) * stepsPerEpoch + step + 1, { epoch, loss: (lossSum / (step + 1)).toFixed(4) });
+    for (let step = 0; step < steps; step++) {
+      const indices = order.subarray(step * config.batchSize, (step + 1) * config.batchSize);
+      const batch: LabelledBatch = { inputs: batchInputs(model, images, indices, set), labels: Int32Array.from(indices, (index) => labels[index]!) };
+      lossSum += trainer.step(batch).loss;
+      batch.inputs.dispose();
+      const accuracy = `${((100 * target.correct) / target.seen).toFixed(1)}%`;
+      progress.update((epoch - 1) * stepsPerEpoch + step + 1, { epoch, loss: (lossSum / (step + 1)).toFixed(4), 'running top1': accuracy });
     }
 
     const evaluation = await evaluateGenerator(model, generator, statistics, set, config, source);
     const metrics: EpochMetrics = {
-      epoch, steps: stepsPerEpoch, mean_loss: lossSum / stepsPerEpoch, eval_top1: evaluation.mean,
+      epoch, steps, mean_loss: lossSum / steps, train_top1: (100 * target.correct) / target.seen, eval_top1: evaluation.mean,
       ...evaluation.perDomain, seconds: (performance.now() - epochStarted) / 1000,
     };
     history.push(metrics);
@@ -185,7 +221,7 @@ export async function pretrainGenerator(
   }
   progress.stop();
 
-  let bestEpoch = config.epochs;
+  let bestEpoch = epochs;
   if (best !== undefined) {
     for (const [name, variable] of generator.parameters) variable.assign(best.weights.get(name)!);
     tf.dispose([...best.weights.values()]);

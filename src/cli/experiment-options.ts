@@ -7,7 +7,7 @@ import type { ExperimentConfig } from '../bench/experiment.js';
 import { getMethod, methodNames } from '../methods/index.js';
 import { DEMO_MODEL, getModelConfig } from '../model/index.js';
 import { UsageError } from '../runtime/errors.js';
-import { parseInteger, parseIntegerList, parsePositiveNumber } from './options.js';
+import { parseChoice, parseInteger, parseIntegerList, parsePositiveNumber } from './options.js';
 
 export interface RawExperimentOptions {
   model?: string;
@@ -23,6 +23,8 @@ export interface RawExperimentOptions {
   mgg?: string;
   mggLstm?: string;
   stats?: string;
+  biasCorrection?: string;
+  continual?: boolean;
   out?: string;
   runId?: string;
   resume?: boolean;
@@ -45,6 +47,8 @@ export function addExperimentOptions(command: Command, defaults: { batchSize: st
     .option('--mgg <file>', 'pre-trained MGG for mgtta (default: the one for the model in assets/ or the user cache)')
     .option('--mgg-lstm <file>', 'pre-trained LSTM generator for mgtta-lstm')
     .option('--stats <file>', 'source feature statistics (default: found by model and weights, computed when missing)')
+    .option('--bias-correction <rule>', "bias correction of the MGG moment features: 'code' (exponent t+1, the authors' code) or 'standard' (exponent t)", 'code')
+    .option('--continual', 'carry each method\'s adapted state across domains instead of resetting to the source weights')
     .option('--out <dir>', 'results root folder', 'results')
     .option('--run-id <id>', 'name of the run folder under --out (default: timestamp and method)')
     .option('--resume', 'skip cells already finished in the run folder (needs --run-id)')
@@ -93,6 +97,8 @@ export function parseExperimentOptions(
     mgg: raw.mgg,
     mggLstm: raw.mggLstm,
     stats: raw.stats,
+    biasCorrection: parseChoice('--bias-correction', raw.biasCorrection, ['code', 'standard'] as const, 'code'),
+    continual: raw.continual === true,
     out: raw.out ?? 'results',
     runId: raw.runId,
     resume: raw.resume === true,

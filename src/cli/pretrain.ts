@@ -27,6 +27,8 @@ interface RawPretrainOptions {
   images: string;
   corruptions: string;
   epochs: string;
+  steps?: string;
+  biasCorrection: string;
   batchSize: string;
   trainLr: string;
   metaLr: string;
@@ -65,6 +67,8 @@ function parseOptions(raw: RawPretrainOptions): PretrainOptions {
     images: parseInteger('--images', raw.images, 2),
     corruptions: corruptionNames(raw.corruptions),
     epochs: parseInteger('--epochs', raw.epochs, 1),
+    maxSteps: raw.steps === undefined ? undefined : parseInteger('--steps', raw.steps, 1),
+    biasCorrection: parseChoice('--bias-correction', raw.biasCorrection, ['code', 'standard'] as const, 'code'),
     batchSize: parseInteger('--batch-size', raw.batchSize, 2),
     trainLr: parsePositiveNumber('--train-lr', raw.trainLr, PRETRAIN_DEFAULTS.trainLr),
     metaLr: parsePositiveNumber('--meta-lr', raw.metaLr, PRETRAIN_DEFAULTS.metaLr),
@@ -113,7 +117,7 @@ async function run(options: PretrainOptions): Promise<void> {
   const generator = createGenerator(options);
   const result = await pretrainGenerator(model, generator, statistics, set, options.config, (metrics) => {
     appendMetrics(options.metricsPath, metrics);
-    logger.info(`epoch ${metrics.epoch}: loss ${metrics.mean_loss.toFixed(4)}, eval top-1 ${metrics.eval_top1.toFixed(2)}% (${metrics.seconds.toFixed(1)} s)`);
+    logger.info(`epoch ${metrics.epoch}: loss ${metrics.mean_loss.toFixed(4)}, running top-1 ${metrics.train_top1.toFixed(1)}%, eval top-1 ${metrics.eval_top1.toFixed(2)}% (${metrics.seconds.toFixed(1)} s)`);
   });
 
   const config = options.config;
@@ -122,13 +126,13 @@ async function run(options: PretrainOptions): Promise<void> {
     source_model: options.model,
     source_weights_sha256: loaded.sha256,
     training_data: `${config.images} images of ${set.id} under ${config.corruptions.join(', ')} at severity ${config.severity}`,
-    trained_with: `mgtta pretrain --memory ${options.memory} --images ${config.images} --epochs ${config.epochs} --batch-size ${config.batchSize} --train-lr ${config.trainLr} --meta-lr ${config.metaLr} --select ${config.select} --seed ${config.seed}`,
+    trained_with: `mgtta pretrain --memory ${options.memory} --images ${config.images} --epochs ${config.epochs}${config.maxSteps === undefined ? '' : ` --steps ${config.maxSteps}`} --batch-size ${config.batchSize} --train-lr ${config.trainLr} --meta-lr ${config.metaLr} --select ${config.select} --seed ${config.seed}`,
     selected_epoch: String(result.bestEpoch),
     selected_eval_top1: String(result.history[result.bestEpoch - 1]?.eval_top1.toFixed(2)),
     training_seconds: result.seconds.toFixed(0),
     backend: backend.name,
   });
-  logger.info(`pretrain: wrote ${options.out} (epoch ${result.bestEpoch} of ${config.epochs}, ${(result.seconds / 60).toFixed(1)} min); metrics in ${options.metricsPath}`);
+  logger.info(`pretrain: wrote ${options.out} (epoch ${result.bestEpoch} of ${result.history.length}, ${(result.seconds / 60).toFixed(1)} min); metrics in ${options.metricsPath}`);
 
   generator.dispose();
   tf.dispose([statistics.mean, statistics.std]);
@@ -144,6 +148,8 @@ export const pretrainCommand = new Command('pretrain')
   .option('--images <n>', 'unlabelled training images (the paper: 128; Table 6: 64, 128, 256, 1000)', '128')
   .option('--corruptions <names>', 'corruptions the training images come from', 'extra')
   .option('--epochs <n>', 'passes over the training images', '40')
+  .option('--steps <n>', "stop after N training steps in total (the paper's T = 2000); default: all epochs")
+  .option('--bias-correction <rule>', "bias correction of the moment features: 'code' (exponent t+1) or 'standard' (exponent t)", 'code')
   .option('--batch-size <images>', 'images per training step (at least 2)', '2')
   .option('--train-lr <rate>', 'step size of the LayerNorm parameters during pre-training', '1e-4')
   .option('--meta-lr <rate>', 'Adam learning rate of the generator weights', '1e-2')

@@ -30,6 +30,8 @@ export interface Adapter {
   step(batch: Batch): Promise<StepResult>;
   /** Stops adapting: later steps only predict (time and data budgets). */
   freeze(): void;
+  /** Adapts again after `freeze()`, keeping the adapted state (a new domain in continual mode). */
+  unfreeze(): void;
   /** Back to the source weights and an empty method state (a new domain). */
   reset(): void;
   /** Frees every tensor the method owns (not the model it was given). */

@@ -2,7 +2,7 @@
  * The method registry: every test-time adaptation method by name. Each entry builds an
  * Adapter around a model; the names are what `--method` accepts.
  */
-import type { GradientGenerator } from '../mgg/index.js';
+import type { BiasCorrection, GradientGenerator } from '../mgg/index.js';
 import type { VisionTransformer } from '../model/index.js';
 import { UsageError } from '../runtime/errors.js';
 import type { Adapter } from './adapter.js';
@@ -33,6 +33,8 @@ export interface MethodOptions {
   readonly statistics?: SourceStatistics;
   /** Pre-trained generator of the kind the entry `requires`. */
   readonly generator?: GradientGenerator;
+  /** Bias correction of the MGG moment features: `code` (exponent t + 1, the default) or `standard` (exponent t). */
+  readonly biasCorrection?: BiasCorrection;
 }
 
 export interface MethodEntry {
@@ -58,6 +60,7 @@ function mgttaEntry(name: string, kind: 'gml' | 'lstm', description: string): Me
         ...MGTTA_DEFAULTS,
         adaptLr: options.learningRate ?? MGTTA_DEFAULTS.adaptLr,
         loss: { ...FOA_LOSS_DEFAULTS, lambda: options.lambda ?? FOA_LOSS_DEFAULTS.lambda },
+        moments: options.biasCorrection === undefined ? {} : { biasCorrection: options.biasCorrection },
       }),
   };
 }

@@ -53,6 +53,10 @@ export class MgttaNoMgg implements Adapter {
     this.frozen = true;
   }
 
+  unfreeze(): void {
+    this.frozen = false;
+  }
+
   reset(): void {
     this.source.restore();
     this.optimizer.reset();

@@ -83,6 +83,10 @@ export class Mgtta implements Adapter {
     this.frozen = true;
   }
 
+  unfreeze(): void {
+    this.frozen = false;
+  }
+
   reset(): void {
     this.source.restore();
     this.optimizer.reset();

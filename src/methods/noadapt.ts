@@ -14,6 +14,8 @@ export class NoAdapt implements Adapter {
 
   freeze(): void {}
 
+  unfreeze(): void {}
+
   reset(): void {}
 
   dispose(): void {}

@@ -60,6 +60,10 @@ export class Tent implements Adapter {
     this.frozen = true;
   }
 
+  unfreeze(): void {
+    this.frozen = false;
+  }
+
   reset(): void {
     this.source.restore();
     this.optimizer.reset();
