@@ -27,7 +27,7 @@ describe('runCell', () => {
 
   it('tensor count flat over 50 steps', async () => {
     const model = VisionTransformer.random(getModelConfig('vit_demo_fmnist'), 3);
-    tf.dispose(model.logits(tf.zeros([1, 28, 28, 1]) as tf.Tensor4D)); // builds the cache of transposed weights
+    tf.tidy(() => { model.logits(tf.zeros([1, 28, 28, 1]) as tf.Tensor4D); }); // builds the cache of transposed weights
     const beforeMethod = tf.memory().numTensors;
     const tent = new Tent(model);
     const set = await embeddedTestSet();
