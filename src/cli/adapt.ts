@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 
 import { runExperiment } from '../bench/experiment.js';
+import { methodNames } from '../methods/index.js';
 import { top1Pivot, toMarkdown, writeTables } from '../bench/tables.js';
 import { parseBackendChoice, selectBackend } from '../runtime/backend.js';
 import { logger } from '../runtime/logger.js';
@@ -31,7 +32,7 @@ async function run(raw: RawAdaptOptions): Promise<void> {
 export const adaptCommand = addExperimentOptions(
   new Command('adapt')
     .description('adapt a model online on corrupted test streams and write accuracy and runtime to CSV')
-    .requiredOption('--method <names>', 'method, or a comma list (noadapt, tent, ...)')
+    .requiredOption('--method <names>', `method, or a comma list: ${methodNames().join(', ')}`)
     .requiredOption('--corruption <names>', "corruption, a comma list, a set (all, noise, blur, weather, digital, extra) or 'none' for clean")
     .option('--severity <levels>', 'severity 1-5, or a comma list', '5'),
   { batchSize: '64' },
