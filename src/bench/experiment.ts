@@ -102,13 +102,19 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
   const { model, sha256 } = await loadModel(weightsPath, config.model);
   const set = await loadDataset(config);
   const resources = await loadResources(config, model, sha256, weightsPath === DEMO_WEIGHTS);
+  const methodSettings = Object.fromEntries(config.methods.map((name) => [name, getMethod(name).settings(methodOptions(config))]));
 
   const runId = config.runId ?? newRunId(config.methods.length === 1 ? config.methods[0]! : 'grid');
-  const store = new ResultStore(join(config.out, runId));
+  const directory = join(config.out, runId);
+  if (!config.resume && existsSync(join(directory, 'cells.csv'))) {
+    throw new UsageError(`run folder '${directory}' already has results; pass --resume to continue it, or choose another --run-id`);
+  }
+  const store = new ResultStore(directory);
   const finished = config.resume ? store.finishedCells() : new Set<string>();
   const startedAt = new Date().toISOString();
   const runInfo = {
     run_id: runId, command: process.argv.slice(2).join(' '), config, weights: { path: weightsPath, sha256 },
+    resources: resources.files, methods: methodSettings,
     backend, versions: { mgtta: '0.1.0', node: process.version, tfjs: tf.version.tfjs }, git_commit: gitCommit(),
     started_at: startedAt, ended_at: null as string | null,
   };
@@ -117,7 +123,7 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
 
   const rows: CellRow[] = [];
   const domains = new DomainCache(set);
-  const adapters = new AdapterPool(model, { ...resources, learningRate: config.learningRate, lambda: config.lambda, biasCorrection: config.biasCorrection }, config.continual);
+  const adapters = new AdapterPool(model, { ...resources, ...methodOptions(config) }, config.continual);
   try {
     for (const spec of cellSpecs(config)) {
       const key = cellKey({ ...spec, model: config.model, batch_size: spec.batchSize, budget: budgetLabel(spec.budget) });
@@ -144,19 +150,34 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
 interface Resources {
   statistics?: SourceStatistics;
   generators: Partial<Record<'gml' | 'lstm', GradientGenerator>>;
+  /** Files the resources came from, for run.json. */
+  files: Record<string, string>;
+}
+
+function methodOptions(config: ExperimentConfig): MethodOptions {
+  return { learningRate: config.learningRate, lambda: config.lambda, biasCorrection: config.biasCorrection };
 }
 
 /** Loads what the grid's methods need: source statistics and pre-trained generators. */
 async function loadResources(config: ExperimentConfig, model: VisionTransformer, sha256: string, isDemoWeights: boolean): Promise<Resources> {
   const entries = config.methods.map((name) => getMethod(name));
-  const resources: Resources = { generators: {} };
+  const resources: Resources = { generators: {}, files: {} };
   if (entries.some((entry) => entry.requires.statistics)) {
-    resources.statistics = await obtainSourceStatistics({ model, weightsSha256: sha256, isDemoWeights, path: config.stats, cleanDataRoot: 'embedded' });
+    const { mean, std, path } = await obtainSourceStatistics({ model, weightsSha256: sha256, isDemoWeights, path: config.stats, cleanDataRoot: 'embedded' });
+    resources.statistics = { mean, std };
+    resources.files.statistics = path;
+  } else if (config.stats !== undefined) {
+    logger.warn(`--stats is ignored: none of ${config.methods.join(', ')} uses source statistics`);
   }
   for (const kind of ['gml', 'lstm'] as const) {
-    if (!entries.some((entry) => entry.requires.generator === kind)) continue;
     const explicit = kind === 'gml' ? config.mgg : config.mggLstm;
-    resources.generators[kind] = await obtainGenerator(kind, explicit ?? defaultGeneratorPath(config.model, kind, isDemoWeights));
+    if (!entries.some((entry) => entry.requires.generator === kind)) {
+      if (explicit !== undefined) logger.warn(`${kind === 'gml' ? '--mgg' : '--mgg-lstm'} is ignored: none of ${config.methods.join(', ')} uses that generator`);
+      continue;
+    }
+    const path = explicit ?? defaultGeneratorPath(config.model, kind, isDemoWeights);
+    resources.generators[kind] = await obtainGenerator(kind, path, explicit !== undefined);
+    resources.files[`generator_${kind}`] = path;
   }
   return resources;
 }

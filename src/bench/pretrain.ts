@@ -178,7 +178,7 @@ export async function pretrainGenerator(
   const trainer = new MggTrainer(generator, target, {
     trainLr: config.trainLr, adam: { learningRate: config.metaLr }, unroll: config.unroll, moments: { biasCorrection: config.biasCorrection },
   });
-  logger.info(`pretrain: ${images.length} images from ${config.corruptions.join(', ')} at severity ${config.severity}, ${target.parameterCount} adapted scalars, ${config.epochs} epochs`);
+  logger.info(`pretrain: ${images.length} images from ${config.corruptions.join(', ')} at severity ${config.severity}, ${target.parameterCount} adapted scalars, ${config.epochs} ${config.epochs === 1 ? 'epoch' : 'epochs'}`);
 
   const rng = new Rng(config.seed + 1);
   const stepsPerEpoch = Math.floor(images.length / config.batchSize);

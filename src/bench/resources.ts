@@ -34,7 +34,7 @@ export interface StatisticsRequest {
 }
 
 /** Loads the source statistics, computing and saving them first when the file is missing. */
-export async function obtainSourceStatistics(request: StatisticsRequest): Promise<SourceStatistics> {
+export async function obtainSourceStatistics(request: StatisticsRequest): Promise<SourceStatistics & { path: string }> {
   const path = request.path ?? defaultStatsPath(request.model.config.name, request.weightsSha256, request.isDemoWeights);
   if (!existsSync(path)) {
     if (request.path !== undefined) throw new UsageError(`source statistics file '${path}' not found; create it with mgtta stats --out ${path}`);
@@ -52,14 +52,20 @@ export async function obtainSourceStatistics(request: StatisticsRequest): Promis
     logger.info(`stats: wrote ${path} (${stats.images} images)`);
   }
   const { mean, std } = await loadSourceStatistics(path, request.model);
-  return { mean, std };
+  return { mean, std, path };
 }
 
-/** Loads a pre-trained generator. A missing file is a UsageError that gives the command to create it. */
-export async function obtainGenerator(kind: 'gml' | 'lstm', path: string): Promise<GradientGenerator> {
+/**
+ * Loads a pre-trained generator. A missing file is a UsageError that gives the command to
+ * create it; `explicit` says whether the user named the file.
+ */
+export async function obtainGenerator(kind: 'gml' | 'lstm', path: string, explicit: boolean): Promise<GradientGenerator> {
   if (!existsSync(path)) {
-    const memory = kind === 'lstm' ? ' --memory lstm' : '';
-    throw new UsageError(`no pre-trained ${kind === 'gml' ? 'MGG' : 'LSTM generator'} at '${path}'; train one with 'mgtta pretrain${memory}' or pass --mgg <file>`);
+    const flag = kind === 'gml' ? '--mgg' : '--mgg-lstm';
+    const create = `mgtta pretrain${kind === 'lstm' ? ' --memory lstm' : ''}`;
+    throw new UsageError(explicit
+      ? `${flag} file '${path}' not found; check the path, or train a generator with '${create} --out ${path}'`
+      : `no pre-trained ${kind === 'gml' ? 'MGG' : 'LSTM generator'} at '${path}'; train one with '${create}' or pass ${flag} <file>`);
   }
   const { generator, metadata } = await loadGenerator(path, { kind });
   logger.info(`mgg: ${kind} generator from ${path}${metadata.source_model ? ` (trained for ${metadata.source_model})` : ''}`);

@@ -26,14 +26,17 @@ async function run(raw: RawAdaptOptions): Promise<void> {
   const table = top1Pivot(store.cells());
   writeTables(store.directory, table, `mgtta adapt ${process.argv.slice(3).join(' ')}`);
   process.stdout.write(toMarkdown(table));
-  logger.info(`adapt: ${rows.length} cells written to ${store.cellsPath}`);
+  logger.info(`adapt: ${rows.length} ${rows.length === 1 ? 'cell' : 'cells'} written to ${store.cellsPath}`);
 }
 
-export const adaptCommand = addExperimentOptions(
-  new Command('adapt')
-    .description('adapt a model online on corrupted test streams and write accuracy and runtime to CSV')
-    .requiredOption('--method <names>', `method, or a comma list: ${methodNames().join(', ')}`)
-    .requiredOption('--corruption <names>', "corruption, a comma list, a set (all, noise, blur, weather, digital, extra) or 'none' for clean")
-    .option('--severity <levels>', 'severity 1-5, or a comma list', '5'),
-  { batchSize: '64' },
-).action(async (raw: RawAdaptOptions) => run(raw));
+/** Builds the command; a fresh instance per parse, since commander keeps parsed values on it. */
+export function createAdaptCommand(): Command {
+  return addExperimentOptions(
+    new Command('adapt')
+      .description('adapt a model online on corrupted test streams and write accuracy and runtime to CSV')
+      .requiredOption('--method <names>', `method, or a comma list: ${methodNames().join(', ')}`)
+      .requiredOption('--corruption <names>', "corruption, a comma list, a set (all, noise, blur, weather, digital, extra) or 'none' for clean")
+      .option('--severity <levels>', 'severity 1-5, or a comma list', '5'),
+    { batchSize: '64' },
+  ).action(async (raw: RawAdaptOptions) => run(raw));
+}

@@ -338,4 +338,3 @@ export function createCorruptCommand(): Command {
     .action(async (raw: RawCorruptOptions) => run(raw));
 }
 
-export const corruptCommand = createCorruptCommand();

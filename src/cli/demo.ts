@@ -15,15 +15,15 @@ import { addExperimentOptions, parseExperimentOptions, type RawExperimentOptions
 export const DEMO_METHODS = ['noadapt', 'tent', 'mgtta-nomgg', 'mgtta', 'mgtta-lstm'];
 
 interface RawDemoOptions extends RawExperimentOptions {
-  methods: string;
-  corruptions: string;
+  method: string;
+  corruption: string;
   severity: string;
 }
 
 async function run(raw: RawDemoOptions): Promise<void> {
   const config = parseExperimentOptions(raw, {
-    methods: raw.methods.split(',').map((name) => name.trim()),
-    corruptions: raw.corruptions,
+    methods: raw.method.split(',').map((name) => name.trim()),
+    corruptions: raw.corruption,
     severities: raw.severity,
   });
   const backend = await selectBackend(parseBackendChoice(raw.backend));
@@ -36,11 +36,14 @@ async function run(raw: RawDemoOptions): Promise<void> {
   logger.info(`demo: table written to ${store.directory}/table-top1.csv and summary.md`);
 }
 
-export const demoCommand = addExperimentOptions(
-  new Command('demo')
-    .description('run the main job on the embedded default: demo methods on all benchmark corruptions, severity 5')
-    .option('--methods <names>', 'comma list of methods', DEMO_METHODS.join(','))
-    .option('--corruptions <names>', 'corruptions or sets', 'all')
-    .option('--severity <levels>', 'severity 1-5, or a comma list', '5'),
-  { batchSize: '64' },
-).action(async (raw: RawDemoOptions) => run(raw));
+/** Builds the command; a fresh instance per parse, since commander keeps parsed values on it. */
+export function createDemoCommand(): Command {
+  return addExperimentOptions(
+    new Command('demo')
+      .description('run the main job on the embedded default: demo methods on all benchmark corruptions, severity 5')
+      .option('--method <names>', 'comma list of methods', DEMO_METHODS.join(','))
+      .option('--corruption <names>', 'corruptions or sets (all, noise, blur, weather, digital, extra)', 'all')
+      .option('--severity <levels>', 'severity 1-5, or a comma list', '5'),
+    { batchSize: '64' },
+  ).action(async (raw: RawDemoOptions) => run(raw));
+}

@@ -7,21 +7,28 @@ import { Command, CommanderError } from 'commander';
 import { UsageError } from '../runtime/errors.js';
 import { logger } from '../runtime/logger.js';
 
-import { adaptCommand } from './adapt.js';
-import { corruptCommand } from './corrupt.js';
-import { demoCommand } from './demo.js';
-import { pretrainCommand } from './pretrain.js';
-import { statsCommand } from './stats.js';
-import { trainSourceCommand } from './train-source.js';
+import { createAdaptCommand } from './adapt.js';
+import { createCorruptCommand } from './corrupt.js';
+import { createDemoCommand } from './demo.js';
+import { createPretrainCommand } from './pretrain.js';
+import { createStatsCommand } from './stats.js';
+import { createTrainSourceCommand } from './train-source.js';
 
-const commands: Command[] = [demoCommand, adaptCommand, corruptCommand, pretrainCommand, statsCommand, trainSourceCommand];
+const commandFactories: Array<() => Command> = [
+  createDemoCommand, createAdaptCommand, createCorruptCommand, createPretrainCommand, createStatsCommand, createTrainSourceCommand,
+];
 
 export function buildProgram(): Command {
   const program = new Command('mgtta')
     .description('benchmark harness for test-time adaptation of image classifiers')
     .version('0.1.0')
     .showHelpAfterError();
-  for (const command of commands) program.addCommand(command);
+  for (const createCommand of commandFactories) {
+    const command = createCommand();
+    // Subcommands do not inherit exitOverride: without it commander exits with 1 on a parse error.
+    command.exitOverride();
+    program.addCommand(command);
+  }
   return program;
 }
 

@@ -1,5 +1,5 @@
 /** `mgtta pretrain`: pre-trains the Meta Gradient Generator (or its LSTM variant) for a model. */
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { DEMO_WEIGHTS, resolveWeights } from '../bench/experiment.js';
 import { PRETRAIN_DEFAULTS, pretrainGenerator, type EpochMetrics, type PretrainConfig } from '../bench/pretrain.js';
 import { defaultGeneratorPath, obtainSourceStatistics } from '../bench/resources.js';
-import { newRunId } from '../bench/results.js';
+import { gitCommit, newRunId } from '../bench/results.js';
 import { corruptionNames } from '../corruptions/index.js';
 import { inMemoryImageSet, loadFashionMnist } from '../data/index.js';
 import { FOA_LOSS_DEFAULTS } from '../methods/index.js';
@@ -114,6 +114,14 @@ async function run(options: PretrainOptions): Promise<void> {
   const set = inMemoryImageSet(`fashion-mnist-test-${test.count}`, test.images, test.labels, { count: test.count, height: 28, width: 28, channels: 1 });
 
   mkdirSync(dirname(options.metricsPath), { recursive: true });
+  const runInfoPath = join(dirname(options.metricsPath), 'run.json');
+  const runInfo = {
+    command: process.argv.slice(2).join(' '), model: options.model, weights: { path: options.weights, sha256: loaded.sha256 },
+    memory: options.memory, learn_initial_memory: options.learnInitialMemory, config: options.config, out: options.out,
+    backend, versions: { node: process.version, tfjs: tf.version.tfjs }, git_commit: gitCommit(),
+    started_at: new Date().toISOString(), ended_at: null as string | null, selected_epoch: null as number | null,
+  };
+  writeFileSync(runInfoPath, `${JSON.stringify(runInfo, null, 2)}\n`);
   const generator = createGenerator(options);
   const result = await pretrainGenerator(model, generator, statistics, set, options.config, (metrics) => {
     appendMetrics(options.metricsPath, metrics);
@@ -132,6 +140,9 @@ async function run(options: PretrainOptions): Promise<void> {
     training_seconds: result.seconds.toFixed(0),
     backend: backend.name,
   });
+  runInfo.ended_at = new Date().toISOString();
+  runInfo.selected_epoch = result.bestEpoch;
+  writeFileSync(runInfoPath, `${JSON.stringify(runInfo, null, 2)}\n`);
   logger.info(`pretrain: wrote ${options.out} (epoch ${result.bestEpoch} of ${result.history.length}, ${(result.seconds / 60).toFixed(1)} min); metrics in ${options.metricsPath}`);
 
   generator.dispose();
@@ -139,29 +150,32 @@ async function run(options: PretrainOptions): Promise<void> {
   model.dispose();
 }
 
-export const pretrainCommand = new Command('pretrain')
-  .description('pre-train the Meta Gradient Generator on unlabelled images of the held-out corruptions')
-  .option('--model <name>', 'model from the registry', DEMO_MODEL)
-  .option('--weights <file>', 'model weights (safetensors); default: the demo weights')
-  .option('--data-root <dir>', "Fashion-MNIST test images the corruptions are applied to: 'embedded', 'debian' or a path", 'embedded')
-  .option('--memory <kind>', "'gml' (gradient memory layer) or 'lstm' (the LSTM ablation)", 'gml')
-  .option('--images <n>', 'unlabelled training images (the paper: 128; Table 6: 64, 128, 256, 1000)', '128')
-  .option('--corruptions <names>', 'corruptions the training images come from', 'extra')
-  .option('--epochs <n>', 'passes over the training images', '40')
-  .option('--steps <n>', "stop after N training steps in total (the paper's T = 2000); default: all epochs")
-  .option('--bias-correction <rule>', "bias correction of the moment features: 'code' (exponent t+1) or 'standard' (exponent t)", 'code')
-  .option('--batch-size <images>', 'images per training step (at least 2)', '2')
-  .option('--train-lr <rate>', 'step size of the LayerNorm parameters during pre-training', '1e-4')
-  .option('--meta-lr <rate>', 'Adam learning rate of the generator weights', '1e-2')
-  .option('--unroll <steps>', 'steps of back-propagation through the generator state (1: detached every step)', '1')
-  .option('--select <rule>', "'best' (best mean evaluation top-1, uses labels) or 'last' (final epoch)", 'best')
-  .option('--eval-images <n>', "images per held-out corruption in each epoch's evaluation, or 'all'", 'all')
-  .option('--reset-theta', 'reset the LayerNorm parameters to the source weights at each epoch (the code keeps them)')
-  .option('--fixed-initial-memory', 'keep the initial memory W1, b1 at its random initialisation (the paper) instead of learning it (the code)')
-  .option('--lambda <weight>', 'weight of the discrepancy term', '0.4')
-  .option('--seed <n>', 'seed of the image sample, the order and the initialisation', '2020')
-  .option('--out <file>', 'output checkpoint (default: assets/demo for the demo model, else the user cache)')
-  .option('--results <dir>', 'results root for the per-epoch metrics CSV', 'results')
-  .option('--run-id <id>', 'name of the run folder for the metrics')
-  .option('--backend <name>', 'auto, tensorflow, wasm or cpu (env MGTTA_BACKEND)')
-  .action(async (raw: RawPretrainOptions) => run(parseOptions(raw)));
+/** Builds the command; a fresh instance per parse, since commander keeps parsed values on it. */
+export function createPretrainCommand(): Command {
+  return new Command('pretrain')
+    .description('pre-train the Meta Gradient Generator on unlabelled images of the held-out corruptions')
+    .option('--model <name>', 'model from the registry', DEMO_MODEL)
+    .option('--weights <file>', 'model weights (safetensors); default: the demo weights')
+    .option('--data-root <dir>', "Fashion-MNIST test images the corruptions are applied to: 'embedded', 'debian' or a path", 'embedded')
+    .option('--memory <kind>', "'gml' (gradient memory layer) or 'lstm' (the LSTM ablation)", 'gml')
+    .option('--images <n>', 'unlabelled training images (the MGTTA paper uses 128, and 64 to 1000 in its data-size study)', '128')
+    .option('--corruptions <names>', 'corruptions the training images come from', 'extra')
+    .option('--epochs <n>', 'passes over the training images', '40')
+    .option('--steps <n>', "stop after N training steps in total (the paper's T = 2000); default: all epochs")
+    .option('--bias-correction <rule>', "bias correction of the moment features: 'code' (exponent t+1) or 'standard' (exponent t)", 'code')
+    .option('--batch-size <images>', 'images per training step (at least 2)', '2')
+    .option('--train-lr <rate>', 'step size of the LayerNorm parameters during pre-training', '1e-4')
+    .option('--meta-lr <rate>', 'Adam learning rate of the generator weights', '1e-2')
+    .option('--unroll <steps>', 'steps of back-propagation through the generator state (1: detached every step)', '1')
+    .option('--select <rule>', "'best' (best mean evaluation top-1, uses labels, as the authors' code) or 'last' (final epoch, no labels)", 'best')
+    .option('--eval-images <n>', "images per held-out corruption in each epoch's evaluation, or 'all'", 'all')
+    .option('--reset-theta', "reset the LayerNorm parameters to the source weights at each epoch (the authors' code keeps them drifting)")
+    .option('--fixed-initial-memory', "keep the initial memory W1, b1 at its random initialisation, as the MGTTA paper describes, instead of learning it as the authors' code does")
+    .option('--lambda <weight>', 'weight of the discrepancy term', '0.4')
+    .option('--seed <n>', 'seed of the image sample, the order and the initialisation', '2020')
+    .option('--out <file>', 'output checkpoint (default: the committed demo generator in assets/demo for the demo model, else ~/.cache/mgtta/mgg or $MGTTA_CACHE)')
+    .option('--results <dir>', 'results root for the per-epoch metrics CSV', 'results')
+    .option('--run-id <id>', 'name of the run folder for the metrics')
+    .option('--backend <name>', 'auto, tensorflow, wasm or cpu (env MGTTA_BACKEND)')
+    .action(async (raw: RawPretrainOptions) => run(parseOptions(raw)));
+}

@@ -46,14 +46,17 @@ async function run(raw: RawStatsOptions): Promise<void> {
   loaded.model.dispose();
 }
 
-export const statsCommand = new Command('stats')
-  .description('compute source feature statistics (mean, unbiased std of per-layer class-token features) from clean images')
-  .option('--model <name>', 'model from the registry', DEMO_MODEL)
-  .option('--weights <file>', 'model weights (safetensors); default: the demo weights')
-  .option('--data-root <dir>', "clean Fashion-MNIST: 'embedded' (1,000 committed training images), 'debian', or a path", 'embedded')
-  .option('--samples <n>', "number of clean images from a seeded shuffle, or 'all'", 'all')
-  .option('--seed <n>', 'seed of the shuffle', '2020')
-  .option('--batch-size <images>', 'images per forward pass', '64')
-  .option('--out <file>', 'output file (default: next to the demo weights, or the user cache)')
-  .option('--backend <name>', 'auto, tensorflow, wasm or cpu (env MGTTA_BACKEND)')
-  .action(async (raw: RawStatsOptions) => run(raw));
+/** Builds the command; a fresh instance per parse, since commander keeps parsed values on it. */
+export function createStatsCommand(): Command {
+  return new Command('stats')
+    .description('compute source feature statistics (mean, unbiased std of per-layer class-token features) from clean images')
+    .option('--model <name>', 'model from the registry', DEMO_MODEL)
+    .option('--weights <file>', 'model weights (safetensors); default: the demo weights')
+    .option('--data-root <dir>', "clean Fashion-MNIST: 'embedded' (1,000 committed training images), 'debian', or a path", 'embedded')
+    .option('--samples <n>', "number of clean images from a seeded shuffle, or 'all'", 'all')
+    .option('--seed <n>', 'seed of the shuffle', '2020')
+    .option('--batch-size <images>', 'images per forward pass', '64')
+    .option('--out <file>', 'output file (default: next to the demo weights, or the user cache)')
+    .option('--backend <name>', 'auto, tensorflow, wasm or cpu (env MGTTA_BACKEND)')
+    .action(async (raw: RawStatsOptions) => run(raw));
+}

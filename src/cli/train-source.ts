@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 
 import { Command } from 'commander';
 
-import { DEBIAN_FASHION_MNIST, loadFashionMnist } from '../data/index.js';
+import { loadFashionMnist } from '../data/index.js';
 import { DEMO_MODEL, evaluateClassifier, getModelConfig, saveModel, trainClassifier, VisionTransformer, type LabelledImages } from '../model/index.js';
 import { parseBackendChoice, selectBackend } from '../runtime/backend.js';
 import { logger } from '../runtime/logger.js';
@@ -28,7 +28,7 @@ interface TrainSourceOptions {
 function parseOptions(raw: Record<string, string | undefined>): TrainSourceOptions {
   return {
     model: getModelConfig(raw.model ?? DEMO_MODEL).name,
-    dataRoot: raw.dataRoot ?? DEBIAN_FASHION_MNIST,
+    dataRoot: raw.dataRoot ?? 'debian',
     epochs: parseInteger('--epochs', raw.epochs, 1, 10),
     batchSize: parseInteger('--batch-size', raw.batchSize, 1, 128),
     learningRate: parsePositiveNumber('--lr', raw.lr, 1e-3),
@@ -47,7 +47,7 @@ async function run(options: TrainSourceOptions): Promise<void> {
   const backend = await selectBackend(options.backend);
   const train = asLabelled(await loadFashionMnist({ split: 'train', root: options.dataRoot, limit: options.limit }));
   const test = asLabelled(await loadFashionMnist({ split: 'test', root: options.dataRoot }));
-  logger.info(`train-source: ${options.model} on ${train.count} training images from ${options.dataRoot}, ${options.epochs} epochs`);
+  logger.info(`train-source: ${options.model} on ${train.count} training images from ${options.dataRoot}, ${options.epochs} ${options.epochs === 1 ? 'epoch' : 'epochs'}`);
 
   const model = VisionTransformer.random(getModelConfig(options.model), options.seed);
   const started = performance.now();
@@ -88,15 +88,18 @@ async function run(options: TrainSourceOptions): Promise<void> {
   model.dispose();
 }
 
-export const trainSourceCommand = new Command('train-source')
-  .description('train the small demo ViT on clean Fashion-MNIST and write its weights (safetensors)')
-  .option('--model <name>', 'model from the registry', DEMO_MODEL)
-  .option('--data-root <dir>', "directory with the Fashion-MNIST IDX files, or 'embedded'", DEBIAN_FASHION_MNIST)
-  .option('--epochs <n>', 'passes over the training set', '10')
-  .option('--batch-size <images>', 'images per step', '128')
-  .option('--lr <rate>', 'peak AdamW learning rate (warm-up then cosine decay)', '1e-3')
-  .option('--seed <n>', 'seed for initialisation, shuffling and flips', '2020')
-  .option('--limit <images>', 'train on the first N training images only')
-  .option('--out <file>', 'output weights file', DEMO_WEIGHTS)
-  .option('--backend <name>', 'auto, tensorflow, wasm or cpu (env MGTTA_BACKEND)')
-  .action(async (raw) => run(parseOptions(raw)));
+/** Builds the command; a fresh instance per parse, since commander keeps parsed values on it. */
+export function createTrainSourceCommand(): Command {
+  return new Command('train-source')
+    .description('train the small demo ViT on clean Fashion-MNIST and write its weights (safetensors)')
+    .option('--model <name>', 'model from the registry', DEMO_MODEL)
+    .option('--data-root <dir>', "Fashion-MNIST IDX folder: 'debian' (all 60,000 training images, the default here), 'embedded' (1,000) or a path", 'debian')
+    .option('--epochs <n>', 'passes over the training set', '10')
+    .option('--batch-size <images>', 'images per step', '128')
+    .option('--lr <rate>', 'peak AdamW learning rate (warm-up then cosine decay)', '1e-3')
+    .option('--seed <n>', 'seed for initialisation, shuffling and flips', '2020')
+    .option('--limit <images>', 'train on the first N training images only')
+    .option('--out <file>', 'output weights file (the default replaces the committed demo weights)', DEMO_WEIGHTS)
+    .option('--backend <name>', 'auto, tensorflow, wasm or cpu (env MGTTA_BACKEND)')
+    .action(async (raw) => run(parseOptions(raw)));
+}

@@ -60,8 +60,11 @@ function findFile(root: string, stem: string): string {
   for (const candidate of [join(root, `${stem}.gz`), join(root, stem)]) {
     if (existsSync(candidate)) return candidate;
   }
-  const hint = root === DEBIAN_FASHION_MNIST ? ' (install it with: apt-get install dataset-fashion-mnist)' : '';
-  throw new UsageError(`Fashion-MNIST file '${stem}[.gz]' not found in '${root}'${hint}`);
+  if (!existsSync(root)) {
+    const hint = root === DEBIAN_FASHION_MNIST ? 'install it with: apt-get install dataset-fashion-mnist' : "pass --data-root embedded, debian, or a folder with the IDX files";
+    throw new UsageError(`Fashion-MNIST folder '${root}' does not exist; ${hint}`);
+  }
+  throw new UsageError(`Fashion-MNIST file '${stem}[.gz]' not found in '${root}'; the folder needs the four IDX files of the upstream release, gzipped or not`);
 }
 
 /** Loads one split of Fashion-MNIST, checking that images and labels agree. */

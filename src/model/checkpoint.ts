@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
+import { UsageError } from '../runtime/errors.js';
 import { getModelConfig } from './registry.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import { VisionTransformer, type VitConfig } from './vit.js';
@@ -26,7 +27,13 @@ export interface LoadedModel {
  * Every tensor must match the configuration; see `VisionTransformer.fromStateDict`.
  */
 export async function loadModel(path: string, modelName?: string): Promise<LoadedModel> {
-  const file = await readSafetensors(path);
+  let file;
+  try {
+    file = await readSafetensors(path);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    throw new UsageError(`${error.message}. The weights must be a safetensors file with timm tensor names (for example timm's model.safetensors); download it again if it was cut short`);
+  }
   const config: VitConfig = getModelConfig(modelName ?? file.metadata.model ?? 'vit_base_patch16_224');
   const model = VisionTransformer.fromStateDict(config, file.tensors, `weights file '${path}'`);
   const sha256 = createHash('sha256').update(await readFile(path)).digest('hex');

@@ -52,8 +52,16 @@ describe('mgtta adapt', () => {
     assert.equal(await mgtta('adapt', '--method', 'nothing', '--corruption', 'fog', '--out', out), 2);
     assert.equal(await mgtta('adapt', '--method', 'tent', '--corruption', 'fog', '--weights', join(out, 'absent.safetensors'), '--out', out), 2);
     assert.equal(await mgtta('adapt', '--method', 'mgtta', '--corruption', 'fog', '--batch-size', '1', '--out', out), 2);
+    assert.equal(await mgtta('adapt', '--corruption', 'fog', '--out', out), 2, 'missing --method');
+    assert.equal(await mgtta('adapt', '--method', 'tent', '--corruption', 'fog', '--no-such-flag', '--out', out), 2, 'unknown option');
     assert.equal(readdirSync(out).length, before, 'a rejected command must not create a run folder');
     assert.ok(existsSync(join(out, 'first', 'cells.csv')), 'earlier results are kept');
+  });
+
+  it('existing run needs --resume', async () => {
+    const before = readFileSync(join(out, 'first', 'cells.csv'), 'utf8');
+    assert.equal(await mgtta('adapt', '--method', 'noadapt', '--corruption', 'gaussian_noise', '--limit', '64', '--out', out, '--run-id', 'first', '--backend', 'wasm'), 2);
+    assert.equal(readFileSync(join(out, 'first', 'cells.csv'), 'utf8'), before);
   });
 
   it('backend tensorflow explains install', async (context) => {
