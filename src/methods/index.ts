@@ -22,6 +22,7 @@ export { predictOnly } from './predict.js';
 export { MgttaNoMgg, MGTTA_NOMGG_DEFAULTS } from './mgtta-nomgg.js';
 export { ParameterVector } from './parameter-vector.js';
 export { allFinite, forwardAndGradients, ParameterSnapshot } from './layer-norm-state.js';
+export { LayerNormAdapter } from './layer-norm-adapter.js';
 
 /** Options that apply across methods; each method reads the ones it uses. */
 export interface MethodOptions {

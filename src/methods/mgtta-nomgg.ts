@@ -6,9 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { VisionTransformer } from '../model/index.js';
-import type { Adapter, Batch, StepResult } from './adapter.js';
+import type { Batch, StepResult } from './adapter.js';
 import { foaLoss, FOA_LOSS_DEFAULTS, type FoaLossConfig, type SourceStatistics } from './foa-loss.js';
-import { forwardAndGradients, ParameterSnapshot } from './layer-norm-state.js';
+import { LayerNormAdapter } from './layer-norm-adapter.js';
+import { forwardAndGradients } from './layer-norm-state.js';
 import { predictOnly, skipSingleImage } from './predict.js';
 import { SgdMomentum } from './sgd.js';
 
@@ -20,20 +21,17 @@ export interface MgttaNoMggConfig {
 
 export const MGTTA_NOMGG_DEFAULTS: MgttaNoMggConfig = { learningRate: 0.005, loss: FOA_LOSS_DEFAULTS };
 
-export class MgttaNoMgg implements Adapter {
+export class MgttaNoMgg extends LayerNormAdapter {
   readonly name = 'mgtta-nomgg';
-  private readonly parameters: tf.Variable[];
-  private readonly source: ParameterSnapshot;
   private readonly optimizer: SgdMomentum;
-  private frozen = false;
 
+  /** `statistics` stays owned by the caller. */
   constructor(
-    private readonly model: VisionTransformer,
+    model: VisionTransformer,
     private readonly statistics: SourceStatistics,
     private readonly config: MgttaNoMggConfig = MGTTA_NOMGG_DEFAULTS,
   ) {
-    this.parameters = model.layerNormParameters();
-    this.source = new ParameterSnapshot(this.parameters);
+    super(model);
     this.optimizer = new SgdMomentum(this.parameters, config.learningRate, 0);
   }
 
@@ -49,22 +47,11 @@ export class MgttaNoMgg implements Adapter {
     return { logits, numClasses: this.model.config.numClasses, loss, adapted: finite, skippedNonFinite: !finite };
   }
 
-  freeze(): void {
-    this.frozen = true;
-  }
-
-  unfreeze(): void {
-    this.frozen = false;
-  }
-
-  reset(): void {
-    this.source.restore();
+  protected resetState(): void {
     this.optimizer.reset();
-    this.frozen = false;
   }
 
-  dispose(): void {
-    this.source.dispose();
+  protected disposeState(): void {
     this.optimizer.dispose();
   }
 }

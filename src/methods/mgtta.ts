@@ -16,9 +16,10 @@ import * as tf from '@tensorflow/tfjs';
 
 import { MggOptimizer, type GradientGenerator, type MomentConfig } from '../mgg/index.js';
 import type { VisionTransformer } from '../model/index.js';
-import type { Adapter, Batch, StepResult } from './adapter.js';
+import type { Batch, StepResult } from './adapter.js';
+import { LayerNormAdapter } from './layer-norm-adapter.js';
 import { foaLoss, FOA_LOSS_DEFAULTS, type FoaLossConfig, type SourceStatistics } from './foa-loss.js';
-import { forwardAndGradients, ParameterSnapshot } from './layer-norm-state.js';
+import { forwardAndGradients } from './layer-norm-state.js';
 import { ParameterVector } from './parameter-vector.js';
 import { predictOnly, skipSingleImage } from './predict.js';
 
@@ -32,23 +33,20 @@ export interface MgttaConfig {
 
 export const MGTTA_DEFAULTS: MgttaConfig = { adaptLr: 1e-3, loss: FOA_LOSS_DEFAULTS, moments: {} };
 
-export class Mgtta implements Adapter {
+export class Mgtta extends LayerNormAdapter {
   private readonly vector: ParameterVector;
-  private readonly source: ParameterSnapshot;
   private readonly optimizer: MggOptimizer;
-  private frozen = false;
 
   /** `generator` and `statistics` stay owned by the caller. */
   constructor(
     readonly name: string,
-    private readonly model: VisionTransformer,
+    model: VisionTransformer,
     private readonly statistics: SourceStatistics,
     generator: GradientGenerator,
     private readonly config: MgttaConfig = MGTTA_DEFAULTS,
   ) {
-    const parameters = model.layerNormParameters();
-    this.vector = new ParameterVector(parameters);
-    this.source = new ParameterSnapshot(parameters);
+    super(model);
+    this.vector = new ParameterVector(this.parameters);
     this.optimizer = new MggOptimizer(generator, { adaptLr: config.adaptLr, moments: config.moments });
   }
 
@@ -79,22 +77,11 @@ export class Mgtta implements Adapter {
     return this.optimizer.stateBytes();
   }
 
-  freeze(): void {
-    this.frozen = true;
-  }
-
-  unfreeze(): void {
-    this.frozen = false;
-  }
-
-  reset(): void {
-    this.source.restore();
+  protected resetState(): void {
     this.optimizer.reset();
-    this.frozen = false;
   }
 
-  dispose(): void {
-    this.source.dispose();
+  protected disposeState(): void {
     this.optimizer.dispose();
   }
 }

@@ -10,8 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { VisionTransformer } from '../model/index.js';
-import type { Adapter, Batch, StepResult } from './adapter.js';
-import { forwardAndGradients, ParameterSnapshot } from './layer-norm-state.js';
+import type { Batch, StepResult } from './adapter.js';
+import { LayerNormAdapter } from './layer-norm-adapter.js';
+import { forwardAndGradients } from './layer-norm-state.js';
 import { softmaxEntropy } from './losses.js';
 import { predictOnly } from './predict.js';
 import { SgdMomentum } from './sgd.js';
@@ -25,19 +26,12 @@ export interface TentConfig {
 
 export const TENT_DEFAULTS: TentConfig = { learningRate: 1e-3, momentum: 0.9 };
 
-export class Tent implements Adapter {
+export class Tent extends LayerNormAdapter {
   readonly name = 'tent';
-  private readonly parameters: tf.Variable[];
-  private readonly source: ParameterSnapshot;
   private readonly optimizer: SgdMomentum;
-  private frozen = false;
 
-  constructor(
-    private readonly model: VisionTransformer,
-    config: TentConfig = TENT_DEFAULTS,
-  ) {
-    this.parameters = model.layerNormParameters();
-    this.source = new ParameterSnapshot(this.parameters);
+  constructor(model: VisionTransformer, config: TentConfig = TENT_DEFAULTS) {
+    super(model);
     this.optimizer = new SgdMomentum(this.parameters, config.learningRate, config.momentum);
   }
 
@@ -56,22 +50,11 @@ export class Tent implements Adapter {
     return { logits, numClasses, loss, adapted: finite, skippedNonFinite: !finite };
   }
 
-  freeze(): void {
-    this.frozen = true;
-  }
-
-  unfreeze(): void {
-    this.frozen = false;
-  }
-
-  reset(): void {
-    this.source.restore();
+  protected resetState(): void {
     this.optimizer.reset();
-    this.frozen = false;
   }
 
-  dispose(): void {
-    this.source.dispose();
+  protected disposeState(): void {
     this.optimizer.dispose();
   }
 }
