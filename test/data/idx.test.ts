@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -76,13 +76,19 @@ describe('loadFashionMnist', () => {
     assert.deepEqual([...train.labels], [9, 0, 0, 3, 0, 2, 7, 2]);
   });
 
-  it('missing directory names the install command', async () => {
-    await assert.rejects(loadFashionMnist({ split: 'test', root: join(directory, 'nowhere') }), /t10k-images-idx3-ubyte\[\.gz\]' not found/);
+  it('missing folder names the alternatives', async () => {
+    await assert.rejects(loadFashionMnist({ split: 'test', root: join(directory, 'nowhere') }), /folder '.*nowhere' does not exist; pass --data-root embedded, debian/);
+  });
+
+  it('missing file names the file', async () => {
+    const root = join(directory, 'empty');
+    mkdirSync(root);
+    await assert.rejects(loadFashionMnist({ split: 'test', root }), /t10k-images-idx3-ubyte\[\.gz\]' not found in/);
   });
 
   it('label count mismatch is rejected', async () => {
     const root = join(directory, 'mismatch');
-    await import('node:fs').then((fs) => fs.mkdirSync(root));
+    mkdirSync(root);
     writeFileSync(join(root, 't10k-images-idx3-ubyte'), idx([2, 28, 28], new Array(1568).fill(0)));
     writeFileSync(join(root, 't10k-labels-idx1-ubyte'), idx([3], [1, 2, 3]));
     await assert.rejects(loadFashionMnist({ split: 'test', root }), /have shape \[3\], expected \[2\]/);
