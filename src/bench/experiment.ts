@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 import * as tf from '@tensorflow/tfjs';
 
-import { FASHION_MNIST_CLASSES, inMemoryImageSet, loadFashionMnist, materializeCorruption, type ImageSet } from '../data/index.js';
+import { classList, FASHION_MNIST_CLASSES, imageFolderSet, inMemoryImageSet, loadFashionMnist, materializeCorruption, type ImageSet } from '../data/index.js';
 import { getMethod, type Adapter, type MethodOptions, type SourceStatistics } from '../methods/index.js';
 import type { BiasCorrection, GradientGenerator } from '../mgg/index.js';
 import { DEMO_MODEL, loadModel, type VisionTransformer } from '../model/index.js';
@@ -26,8 +26,13 @@ export interface ExperimentConfig {
   readonly model: string;
   /** Weights file; defaults to the demo weights for the demo model. */
   readonly weights?: string;
-  readonly dataset: 'fashion-mnist';
-  /** `embedded` (the committed subset), `debian`, or a directory with the IDX files. */
+  /**
+   * `fashion-mnist` (IDX files, corrupted on the fly), `image-folder` (clean `<root>/<wnid>/<image>`,
+   * resized, cropped and corrupted on the fly) or `imagenet-c` (the published layout
+   * `<root>/<corruption>/<severity>/<wnid>/<image>`, read as it is).
+   */
+  readonly dataset: DatasetKind;
+  /** Fashion-MNIST: `embedded` (the committed subset), `debian`, or a directory with the IDX files; otherwise the dataset root. */
   readonly dataRoot: string;
   readonly methods: readonly string[];
   /** Corruption names; `none` is the clean set. */
@@ -59,6 +64,9 @@ export interface ExperimentConfig {
   readonly resume: boolean;
 }
 
+export const DATASET_KINDS = ['fashion-mnist', 'image-folder', 'imagenet-c'] as const;
+export type DatasetKind = (typeof DATASET_KINDS)[number];
+
 export interface ExperimentResult {
   store: ResultStore;
   rows: CellRow[];
@@ -73,11 +81,44 @@ export function resolveWeights(model: string, weights: string | undefined): stri
   throw new UsageError(`model ${model} needs --weights <model.safetensors> (timm's weights, e.g. from the Hugging Face hub)`);
 }
 
-async function loadDataset(config: ExperimentConfig): Promise<ImageSet> {
-  const set = await loadFashionMnist({ split: 'test', root: config.dataRoot });
-  const id = `fashion-mnist-test-${set.count}`;
-  logger.info(`data: ${set.count} Fashion-MNIST test images from ${set.root} (${FASHION_MNIST_CLASSES.length} classes)`);
-  return inMemoryImageSet(id, set.images, set.labels, { count: set.count, height: 28, width: 28, channels: 1 });
+/** Where each domain's images come from. */
+interface DomainSource {
+  /** The images of a cell's domain; `corrupted` is set when they need no corruption on the fly. */
+  domain(spec: CellSpec, cache: DomainCache): Promise<{ set: ImageSet; corrupted?: ImageSet }>;
+}
+
+/** Opens the configured dataset for a model with input side `size`. */
+async function openDataset(config: ExperimentConfig, size: number): Promise<DomainSource> {
+  if (config.dataset === 'fashion-mnist') {
+    const test = await loadFashionMnist({ split: 'test', root: config.dataRoot });
+    logger.info(`data: ${test.count} Fashion-MNIST test images from ${test.root} (${FASHION_MNIST_CLASSES.length} classes)`);
+    const set = inMemoryImageSet(`fashion-mnist-test-${test.count}`, test.images, test.labels, { count: test.count, height: 28, width: 28, channels: 1 });
+    return { domain: async (spec, cache) => ({ set, corrupted: await cache.get(spec, set) }) };
+  }
+
+  const classes = classList('imagenet');
+  if (config.dataset === 'image-folder') {
+    const set = await imageFolderSet(config.dataRoot, { id: `image-folder:${config.dataRoot}`, classes, preprocessing: 'resize-crop', size });
+    logger.info(`data: ${set.count} images from ${config.dataRoot}, resized and centre-cropped to ${size}`);
+    return { domain: async (spec, cache) => ({ set, corrupted: await cache.get(spec, set) }) };
+  }
+
+  // NOTE: ImageNet-R and ImageNet-A need the 200-class logit masks, which streams do not apply yet.
+  const folders = new Map<string, ImageSet>();
+  return {
+    domain: async (spec) => {
+      if (spec.corruption === 'none') throw new UsageError("--dataset imagenet-c has no clean domain; choose corruptions, or use --dataset image-folder for clean images");
+      const key = `${spec.corruption}/${spec.severity}`;
+      let set = folders.get(key);
+      if (set === undefined) {
+        const root = join(config.dataRoot, spec.corruption, String(spec.severity));
+        if (!existsSync(root)) throw new UsageError(`ImageNet-C folder '${root}' not found; --data-root must contain <corruption>/<severity>/<wnid>/<image>`);
+        set = await imageFolderSet(root, { id: `imagenet-c:${key}`, classes, preprocessing: 'crop', size });
+        folders.set(key, set);
+      }
+      return { set, corrupted: set };
+    },
+  };
 }
 
 function cellSpecs(config: ExperimentConfig): CellSpec[] {
@@ -100,7 +141,7 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
   for (const method of config.methods) getMethod(method);
   const weightsPath = resolveWeights(config.model, config.weights);
   const { model, sha256 } = await loadModel(weightsPath, config.model);
-  const set = await loadDataset(config);
+  const source = await openDataset(config, model.config.imgSize);
   const resources = await loadResources(config, model, sha256, weightsPath === DEMO_WEIGHTS);
   const methodSettings = Object.fromEntries(config.methods.map((name) => [name, getMethod(name).settings(methodOptions(config))]));
 
@@ -122,7 +163,7 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
   logger.info(`results: ${store.directory}`);
 
   const rows: CellRow[] = [];
-  const domains = new DomainCache(set);
+  const domains = new DomainCache(config.methods.length > 1);
   const adapters = new AdapterPool(model, { ...resources, ...methodOptions(config) }, config.continual);
   try {
     for (const spec of cellSpecs(config)) {
@@ -131,7 +172,7 @@ export async function runExperiment(config: ExperimentConfig, backend: BackendIn
         logger.info(`resume: skipping finished cell ${key}`);
         continue;
       }
-      const corrupted = config.methods.length > 1 ? await domains.get(spec) : undefined;
+      const { set, corrupted } = await source.domain(spec, domains);
       const row = await runOneCell(model, set, spec, corrupted, adapters, backend.name);
       store.appendCell(row.row);
       store.appendSteps(row.steps);
@@ -195,14 +236,15 @@ class DomainCache {
   private key = '';
   private value: ImageSet | undefined;
 
-  constructor(private readonly set: ImageSet, private readonly maxBytes = 256 * 2 ** 20) {}
+  /** `enabled` is false when one method runs, since nothing would reuse the copy. */
+  constructor(private readonly enabled: boolean, private readonly maxBytes = 256 * 2 ** 20) {}
 
-  async get(spec: CellSpec): Promise<ImageSet | undefined> {
-    if (spec.corruption === 'none' || (spec.limit !== undefined && spec.limit < this.set.count)) return undefined;
-    if (this.set.count * this.set.height * this.set.width * this.set.channels > this.maxBytes) return undefined;
-    const key = `${spec.corruption}|${spec.severity}|${spec.seed}`;
+  async get(spec: CellSpec, set: ImageSet): Promise<ImageSet | undefined> {
+    if (!this.enabled || spec.corruption === 'none' || (spec.limit !== undefined && spec.limit < set.count)) return undefined;
+    if (set.count * set.height * set.width * set.channels > this.maxBytes) return undefined;
+    const key = `${set.id}|${spec.corruption}|${spec.severity}|${spec.seed}`;
     if (key !== this.key) {
-      this.value = await materializeCorruption(this.set, { name: spec.corruption, severity: spec.severity }, spec.seed);
+      this.value = await materializeCorruption(set, { name: spec.corruption, severity: spec.severity }, spec.seed);
       this.key = key;
     }
     return this.value;

@@ -63,7 +63,8 @@ function summarizeRow(row: Float32Array, label: number): { argmax: number; confi
   for (let c = 1; c < row.length; c++) if (row[c]! > row[argmax]!) argmax = c;
   let denominator = 0;
   for (let c = 0; c < row.length; c++) denominator += Math.exp(row[c]! - row[argmax]!);
-  let rankOfLabel = 0;
-  for (let c = 0; c < row.length; c++) if (row[c]! > row[label]!) rankOfLabel++;
+  // A label outside the model's classes is never predicted: it ranks below every class.
+  let rankOfLabel = label < row.length ? 0 : row.length;
+  if (label < row.length) for (let c = 0; c < row.length; c++) if (row[c]! > row[label]!) rankOfLabel++;
   return { argmax, confidence: 1 / denominator, rankOfLabel };
 }

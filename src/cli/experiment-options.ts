@@ -3,7 +3,7 @@ import { Command } from 'commander';
 
 import { corruptionNames } from '../corruptions/index.js';
 import type { Budget } from '../bench/cell.js';
-import type { ExperimentConfig } from '../bench/experiment.js';
+import { DATASET_KINDS, type ExperimentConfig } from '../bench/experiment.js';
 import { getMethod, methodNames } from '../methods/index.js';
 import { DEMO_MODEL, getModelConfig } from '../model/index.js';
 import { UsageError } from '../runtime/errors.js';
@@ -12,6 +12,7 @@ import { parseChoice, parseInteger, parseIntegerList, parsePositiveNumber } from
 export interface RawExperimentOptions {
   model?: string;
   weights?: string;
+  dataset?: string;
   dataRoot?: string;
   batchSize?: string;
   seed?: string;
@@ -36,7 +37,8 @@ export function addExperimentOptions(command: Command, defaults: { batchSize: st
   return command
     .option('--model <name>', 'model from the registry', DEMO_MODEL)
     .option('--weights <file>', 'model weights (safetensors, timm names); default: the demo weights for the demo model')
-    .option('--data-root <dir>', "Fashion-MNIST IDX directory: 'embedded' (2,000 committed test images), 'debian', or a path", 'embedded')
+    .option('--dataset <kind>', "fashion-mnist; image-folder (clean <root>/<wnid>/<image>, corrupted on the fly); imagenet-c (<root>/<corruption>/<severity>/<wnid>/<image>)", 'fashion-mnist')
+    .option('--data-root <dir>', "dataset root; for Fashion-MNIST 'embedded' (2,000 committed test images), 'debian', or an IDX folder", 'embedded')
     .option('--batch-size <images>', 'images per test batch', defaults.batchSize)
     .option('--seed <n>', 'seed of the stream order and the corruption noise; a comma list runs each', '2020')
     .option('--limit <images>', 'use only the first N images of each stream')
@@ -79,11 +81,15 @@ export function parseExperimentOptions(
     throw new UsageError(`--batch-size 1 cannot be used with ${foaMethods.join(', ')}: the FOA loss needs the unbiased std of at least 2 images; use --batch-size 2 or more`);
   }
   const corruptions = grid.corruptions === 'none' ? ['none'] : corruptionNames(grid.corruptions);
+  const dataset = parseChoice('--dataset', raw.dataset, DATASET_KINDS, 'fashion-mnist');
+  if (dataset !== 'fashion-mnist' && (raw.dataRoot === undefined || raw.dataRoot === 'embedded' || raw.dataRoot === 'debian')) {
+    throw new UsageError(`--dataset ${dataset} needs --data-root <folder> with the images`);
+  }
   if (raw.resume && raw.runId === undefined) throw new UsageError('--resume needs --run-id naming the run folder to continue');
   return {
     model,
     weights: raw.weights,
-    dataset: 'fashion-mnist',
+    dataset,
     dataRoot: raw.dataRoot ?? 'embedded',
     methods: grid.methods,
     corruptions,
