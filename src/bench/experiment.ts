@@ -45,8 +45,9 @@ export interface ExperimentConfig {
   readonly learningRate?: number;
   /** λ of the FOA/MGTTA discrepancy term; default 0.4. */
   readonly lambda?: number;
-  /** Pre-trained generator file for mgtta (and, with kind lstm, for mgtta-lstm); default: found by model. */
+  /** Pre-trained memory-layer generator for mgtta; default: found by model and weights. */
   readonly mgg?: string;
+  /** Pre-trained LSTM generator for mgtta-lstm; default: found by model and weights. */
   readonly mggLstm?: string;
   /** Source statistics file; default: found by model and weights, computed when missing. */
   readonly stats?: string;
