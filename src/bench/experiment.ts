@@ -28,8 +28,9 @@ export interface ExperimentConfig {
   readonly weights?: string;
   /**
    * `fashion-mnist` (IDX files, corrupted on the fly), `image-folder` (clean `<root>/<wnid>/<image>`,
-   * resized, cropped and corrupted on the fly) or `imagenet-c` (the published layout
-   * `<root>/<corruption>/<severity>/<wnid>/<image>`, read as it is).
+   * resized, cropped and corrupted on the fly), `imagenet-c` (the published layout
+   * `<root>/<corruption>/<severity>/<wnid>/<image>`, read as it is), or `imagenet-r`,
+   * `imagenet-a`, `imagenet-sketch` (`<root>/<wnid>/<image>`; R and A scored on their 200 classes).
    */
   readonly dataset: DatasetKind;
   /** Fashion-MNIST: `embedded` (the committed subset), `debian`, or a directory with the IDX files; otherwise the dataset root. */
@@ -65,7 +66,7 @@ export interface ExperimentConfig {
   readonly resume: boolean;
 }
 
-export const DATASET_KINDS = ['fashion-mnist', 'image-folder', 'imagenet-c'] as const;
+export const DATASET_KINDS = ['fashion-mnist', 'image-folder', 'imagenet-c', 'imagenet-r', 'imagenet-a', 'imagenet-sketch'] as const;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
 
 export interface ExperimentResult {
@@ -86,7 +87,14 @@ export function resolveWeights(model: string, weights: string | undefined): stri
 interface DomainSource {
   /** The images of a cell's domain; `corrupted` is set when they need no corruption on the fly. */
   domain(spec: CellSpec, cache: DomainCache): Promise<{ set: ImageSet; corrupted?: ImageSet }>;
+  /** Indices of the model's classes the dataset covers (its logit mask), when it covers a subset. */
+  classSubset?: number[];
+  /** λ of the FOA loss for this dataset when the user sets none (0.2 for ImageNet-R in the authors' code comment). */
+  defaultLambda?: number;
 }
+
+/** ImageNet-R and ImageNet-A: 200 of the 1,000 classes, scored on the masked logits. */
+const SUBSET_DATASETS = { 'imagenet-r': { lambda: 0.2 }, 'imagenet-a': { lambda: undefined } } as const;
 
 /** Opens the configured dataset for a model with input side `size`. */
 async function openDataset(config: ExperimentConfig, size: number): Promise<DomainSource> {
@@ -98,6 +106,18 @@ async function openDataset(config: ExperimentConfig, size: number): Promise<Doma
   }
 
   const classes = classList('imagenet');
+  if (config.dataset === 'imagenet-r' || config.dataset === 'imagenet-a' || config.dataset === 'imagenet-sketch') {
+    const subset = config.dataset === 'imagenet-sketch' ? classes : classList(config.dataset);
+    const set = await imageFolderSet(config.dataRoot, { id: config.dataset, classes: subset, preprocessing: 'resize-crop', size });
+    logger.info(`data: ${set.count} ${config.dataset} images in ${subset.length} classes from ${config.dataRoot}`);
+    const source: DomainSource = { domain: async (spec, cache) => ({ set, corrupted: await cache.get(spec, set) }) };
+    if (config.dataset !== 'imagenet-sketch') {
+      const position = new Map(classes.map((wnid, index) => [wnid, index]));
+      source.classSubset = subset.map((wnid) => position.get(wnid)!);
+      source.defaultLambda = SUBSET_DATASETS[config.dataset].lambda;
+    }
+    return source;
+  }
   if (config.dataset === 'image-folder') {
     const set = await imageFolderSet(config.dataRoot, { id: `image-folder:${config.dataRoot}`, classes, preprocessing: 'resize-crop', size });
     logger.info(`data: ${set.count} images from ${config.dataRoot}, resized and centre-cropped to ${size}`);
@@ -138,11 +158,21 @@ function cellSpecs(config: ExperimentConfig): CellSpec[] {
 }
 
 /** Runs every cell of the grid; returns the rows of this invocation (resumed cells excluded). */
-export async function runExperiment(config: ExperimentConfig, backend: BackendInfo): Promise<ExperimentResult> {
+export async function runExperiment(requested: ExperimentConfig, backend: BackendInfo): Promise<ExperimentResult> {
+  let config = requested;
   for (const method of config.methods) getMethod(method);
   const weightsPath = resolveWeights(config.model, config.weights);
   const { model, sha256 } = await loadModel(weightsPath, config.model);
   const source = await openDataset(config, model.config.imgSize);
+  if (source.classSubset !== undefined) {
+    if (model.config.numClasses !== 1000) throw new UsageError(`--dataset ${config.dataset} needs a 1000-class ImageNet model; ${model.config.name} has ${model.config.numClasses} classes`);
+    model.setClassSubset(source.classSubset);
+    logger.info(`data: logits restricted to the ${source.classSubset.length} classes of ${config.dataset}`);
+  }
+  if (config.lambda === undefined && source.defaultLambda !== undefined) {
+    config = { ...config, lambda: source.defaultLambda };
+    logger.info(`data: λ = ${source.defaultLambda} for ${config.dataset} (pass --lambda to change it)`);
+  }
   const resources = await loadResources(config, model, sha256, weightsPath === DEMO_WEIGHTS);
   const methodSettings = Object.fromEntries(config.methods.map((name) => [name, getMethod(name).settings(methodOptions(config))]));
 

@@ -38,6 +38,10 @@ export async function obtainSourceStatistics(request: StatisticsRequest): Promis
   const path = request.path ?? defaultStatsPath(request.model.config.name, request.weightsSha256, request.isDemoWeights);
   if (!existsSync(path)) {
     if (request.path !== undefined) throw new UsageError(`source statistics file '${path}' not found; create it with mgtta stats --out ${path}`);
+    const { name, imgSize, inChans } = request.model.config;
+    if (imgSize !== 28 || inChans !== 1) {
+      throw new UsageError(`no source statistics for ${name} at '${path}'; compute them from clean images with 'mgtta stats --model ${name} --weights <file> --dataset image-folder --data-root <ImageNet val folder>'`);
+    }
     logger.info(`stats: no source statistics at ${path}; computing them from clean Fashion-MNIST training images now`);
     const clean = await loadFashionMnist({ split: 'train', root: request.cleanDataRoot });
     const set = inMemoryImageSet('fashion-mnist-train', clean.images, clean.labels, { count: clean.count, height: 28, width: 28, channels: 1 });

@@ -44,7 +44,7 @@ export class MgttaNoMgg extends LayerNormAdapter {
     );
     if (finite) this.optimizer.step(gradients);
     tf.dispose(gradients);
-    return { logits, numClasses: this.model.config.numClasses, loss, adapted: finite, skippedNonFinite: !finite };
+    return { logits, numClasses: this.model.outputClasses, loss, adapted: finite, skippedNonFinite: !finite };
   }
 
   protected resetState(): void {

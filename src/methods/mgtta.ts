@@ -51,7 +51,7 @@ export class Mgtta extends LayerNormAdapter {
   }
 
   async step(batch: Batch): Promise<StepResult> {
-    const numClasses = this.model.config.numClasses;
+    const numClasses = this.model.outputClasses;
     if (this.frozen) return predictOnly(this.model, batch);
     if (batch.inputs.shape[0] < 2) return skipSingleImage(this.model, batch);
 

@@ -22,5 +22,5 @@ export async function predictOnly(model: VisionTransformer, batch: Batch): Promi
   const logits = model.logits(batch.inputs);
   const values = (await logits.data()) as Float32Array;
   logits.dispose();
-  return { logits: values, numClasses: model.config.numClasses, loss: null, adapted: false, skippedNonFinite: false };
+  return { logits: values, numClasses: model.outputClasses, loss: null, adapted: false, skippedNonFinite: false };
 }

@@ -36,7 +36,7 @@ export class Tent extends LayerNormAdapter {
   }
 
   async step(batch: Batch): Promise<StepResult> {
-    const numClasses = this.model.config.numClasses;
+    const numClasses = this.model.outputClasses;
     if (this.frozen) return predictOnly(this.model, batch);
 
     // Forward once: the same logits are the prediction and the input of the loss.

@@ -89,7 +89,7 @@ export function layerNormParameterNames(config: VitConfig): string[] {
 
 /** Output of one forward pass. */
 export interface VitOutput {
-  /** [B, numClasses] */
+  /** [B, numClasses], or [B, subset size] after `setClassSubset`. */
   logits: tf.Tensor2D;
   /**
    * [B, depth * D]: for block i the class token after block i, normalised by the LayerNorm
@@ -109,6 +109,11 @@ export class VisionTransformer {
    * computed. Supervised training sets it to false.
    */
   frozenBackbone = true;
+  /**
+   * Indices of the classes whose logits `forward` returns, in that order (the 200-class
+   * subsets of ImageNet-R and -A); null returns all of them.
+   */
+  private classSubset: { size: number; select: tf.Tensor2D; selectT: tf.Tensor2D } | null = null;
   /** Cached [in, out] copies of frozen linear weights, with the data id they were made from. */
   private readonly transposed = new Map<string, { source: object; weight: tf.Tensor2D; weightT: tf.Tensor2D }>();
 
@@ -170,6 +175,29 @@ export class VisionTransformer {
     return layerNormParameterNames(this.config).map((name) => this.weight(name));
   }
 
+  /**
+   * Restricts the logits to `indices` of the head's classes, or restores all classes with
+   * null. Entropy, predictions and metrics then all see the masked logits.
+   */
+  setClassSubset(indices: readonly number[] | null): void {
+    if (this.classSubset !== null) tf.dispose([this.classSubset.select, this.classSubset.selectT]);
+    this.classSubset = null;
+    if (indices === null) return;
+    const outside = indices.find((index) => !Number.isInteger(index) || index < 0 || index >= this.config.numClasses);
+    if (outside !== undefined) {
+      throw new UsageError(`setClassSubset: class index ${outside} is outside 0..${this.config.numClasses - 1} of model ${this.config.name}`);
+    }
+    // A one-hot selection matrix [classes, subset]: its product keeps a gradient on the wasm
+    // backend, where tf.gather's gradient kernel (UnsortedSegmentSum) is missing.
+    const select = tf.tidy(() => tf.transpose(tf.oneHot(tf.tensor1d([...indices], 'int32'), this.config.numClasses).toFloat()) as tf.Tensor2D);
+    this.classSubset = { size: indices.length, select: tf.keep(select), selectT: tf.keep(tf.transpose(select) as tf.Tensor2D) };
+  }
+
+  /** Width of the logits `forward` returns: the subset's size, or every class. */
+  get outputClasses(): number {
+    return this.classSubset?.size ?? this.config.numClasses;
+  }
+
   /** Number of scalars in all weights. */
   parameterCount(): number {
     let total = 0;
@@ -204,7 +232,8 @@ export class VisionTransformer {
     }
 
     const classifierInput = features[depth - 1]!;
-    const logits = this.linear(classifierInput, 'head') as tf.Tensor2D;
+    const allLogits = this.linear(classifierInput, 'head') as tf.Tensor2D;
+    const logits = this.classSubset === null ? allLogits : frozenMatMul(allLogits, this.classSubset.select, this.classSubset.selectT);
     return { logits, features: tf.concat(features, 1) };
   }
 
@@ -244,6 +273,7 @@ export class VisionTransformer {
   }
 
   dispose(): void {
+    this.setClassSubset(null);
     this.clearCache();
     for (const variable of this.weights.values()) variable.dispose();
   }

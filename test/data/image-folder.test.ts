@@ -8,6 +8,8 @@ import sharp from 'sharp';
 
 import { main } from '../../src/cli/index.js';
 import { classList, imageFolderSet } from '../../src/data/index.js';
+import { getModelConfig, readSafetensors, saveModel, VisionTransformer } from '../../src/model/index.js';
+import { selectBackend } from '../../src/runtime/backend.js';
 import { FIXTURES } from '../helpers/golden.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mgtta-folders-'));
@@ -49,6 +51,40 @@ describe('image folders', () => {
     assert.equal(image.height, 224);
     assert.equal(image.width, 224);
     assert.equal(image.channels, 3);
+  });
+
+  it('ImageNet-R labels index its 200 classes', async () => {
+    const wnids = classList('imagenet-r');
+    mkdirSync(join(root, 'r', wnids[1]!), { recursive: true });
+    mkdirSync(join(root, 'r', wnids[199]!), { recursive: true });
+    await writeImage(join(root, 'r', wnids[1]!, 'a.jpg'), 260, 300, 3);
+    await writeImage(join(root, 'r', wnids[199]!, 'b.jpg'), 260, 300, 4);
+    const set = await imageFolderSet(join(root, 'r'), { id: 'r', classes: wnids, preprocessing: 'resize-crop', size: 32 });
+    assert.deepEqual([set.label(0), set.label(1)], [1, 199]);
+    const common = ['--model', 'vit_golden_tiny', '--weights', `${FIXTURES}golden/vit-tiny.safetensors`, '--out', join(root, 'results'), '--backend', 'wasm'];
+    assert.equal(await main(['node', 'mgtta', 'adapt', '--method', 'tent', '--corruption', 'none', '--dataset', 'imagenet-r', '--data-root', join(root, 'r'), ...common]), 2, 'a 10-class model cannot be masked to ImageNet-R');
+  });
+
+  it('ImageNet-R runs on masked logits', async () => {
+    await selectBackend('wasm');
+    const weights = join(root, 'vit-tiny-random.safetensors');
+    const model = VisionTransformer.random(getModelConfig('vit_tiny_patch16_224'), 5);
+    await saveModel(model, weights);
+    model.dispose();
+    const out = join(root, 'results');
+    const args = ['adapt', '--method', 'noadapt,mgtta-nomgg', '--corruption', 'none', '--dataset', 'imagenet-r', '--data-root', join(root, 'r'),
+      '--model', 'vit_tiny_patch16_224', '--weights', weights, '--stats', join(root, 'r-stats.safetensors'), '--batch-size', '2', '--out', out, '--run-id', 'r', '--backend', 'wasm'];
+    const stats = ['node', 'mgtta', 'stats', '--model', 'vit_tiny_patch16_224', '--weights', weights, '--out', join(root, 'r-stats.safetensors'), '--backend', 'wasm'];
+    assert.equal(await main(stats), 2, 'Fashion-MNIST images do not fit an ImageNet model');
+    assert.equal(await main([...stats, '--dataset', 'image-folder', '--data-root', join(root, 'clean')]), 0);
+    assert.equal(await main(['node', 'mgtta', ...args]), 0);
+    const run = JSON.parse(readFileSync(join(out, 'r', 'run.json'), 'utf8'));
+    assert.equal(run.methods['mgtta-nomgg'].loss.lambda, 0.2, 'ImageNet-R uses λ = 0.2 by default');
+    const steps = readFileSync(join(out, 'r', 'steps.csv'), 'utf8').trim().split('\n');
+    assert.equal(steps.length, 1 + 2, 'one batch of 2 images for each method');
+    const statsFile = await readSafetensors(join(root, 'r-stats.safetensors'));
+    assert.deepEqual(statsFile.tensors.get('mean')!.shape, [12 * 192]);
+    assert.equal(statsFile.metadata.images, '6');
   });
 
   it('unknown class folder is rejected', async () => {

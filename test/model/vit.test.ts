@@ -55,6 +55,21 @@ describe('VisionTransformer', () => {
     assert.deepEqual(shapes.find(([name]) => name === 'pos_embed')![1], [1, 197, 768]);
   });
 
+  it('class subset masks the logits', async () => {
+    const model = await loadGoldenModel();
+    const x = tf.tensor4d(flatten(golden.x1), [4, 32, 32, 3]);
+    const all = await model.logits(x).array();
+    model.setClassSubset([7, 2, 5]);
+    assert.equal(model.outputClasses, 3);
+    const masked = await model.logits(x).array();
+    masked.forEach((row, b) => assert.deepEqual(row, [all[b]![7], all[b]![2], all[b]![5]]));
+    assert.throws(() => model.setClassSubset([10]), /class index 10 is outside 0\.\.9/);
+    model.setClassSubset(null);
+    assert.equal(model.outputClasses, 10);
+    x.dispose();
+    model.dispose();
+  });
+
   it('forward rejects wrong input size', async () => {
     const model = await loadGoldenModel();
     const x = tf.zeros([1, 28, 28, 3]) as tf.Tensor4D;
