@@ -8,6 +8,7 @@ import { UsageError } from '../runtime/errors.js';
 import { logger } from '../runtime/logger.js';
 
 import { createAdaptCommand } from './adapt.js';
+import { createBenchCommand } from './bench.js';
 import { createCorruptCommand } from './corrupt.js';
 import { createDemoCommand } from './demo.js';
 import { createPretrainCommand } from './pretrain.js';
@@ -15,7 +16,7 @@ import { createStatsCommand } from './stats.js';
 import { createTrainSourceCommand } from './train-source.js';
 
 const commandFactories: Array<() => Command> = [
-  createDemoCommand, createAdaptCommand, createCorruptCommand, createPretrainCommand, createStatsCommand, createTrainSourceCommand,
+  createDemoCommand, createAdaptCommand, createBenchCommand, createCorruptCommand, createPretrainCommand, createStatsCommand, createTrainSourceCommand,
 ];
 
 export function buildProgram(): Command {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -35,6 +35,19 @@ describe('mgtta demo', () => {
     assert.match(run.resources.generator_gml, /mgg-gml_vit_demo_fmnist\.safetensors$/);
     assert.match(run.resources.statistics, /vit_demo_fmnist\.stats\.safetensors$/);
     assert.equal(run.methods.mgtta.adaptLr, 0.001);
+  });
+
+  it('bench merges preset and flags', async () => {
+    const preset = join(out, 'preset.json');
+    writeFileSync(preset, JSON.stringify({ description: 'test grid', method: 'noadapt,tent', corruption: 'fog,snow', limit: 64, dataBudget: 1 }));
+    const code = await main(['node', 'mgtta', 'bench', '--config', preset, '--corruption', 'fog', '--out', out, '--run-id', 'bench', '--backend', 'wasm']);
+    assert.equal(code, 0);
+    const rows = cells('bench');
+    assert.deepEqual(rows.map((row) => `${row.method} ${row.corruption} ${row.budget} ${row.images}`), ['noadapt fog 1batches 64', 'tent fog 1batches 64']);
+    assert.equal(rows[1]!.images_adapted, '64', 'one batch of 64 images adapted, then frozen');
+
+    writeFileSync(preset, JSON.stringify({ methods: 'tent' }));
+    assert.equal(await main(['node', 'mgtta', 'bench', '--config', preset, '--out', out]), 2, 'unknown preset key');
   });
 
   it('continual mode carries state across domains', async () => {
