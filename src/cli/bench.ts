@@ -1,7 +1,7 @@
 /**
  * `mgtta bench`: a grid of cells from a JSON preset in `configs/` (or any file), with
- * command-line flags overriding the preset. Budgets (`--time-budget`, `--data-budget`) turn it
- * into the paper's budget protocols: adapt until the budget is spent, then predict only.
+ * command-line flags overriding the preset. Budgets (`--time-budget`, `--data-budget`) give
+ * the MGTTA paper's Table 2 protocols: adapt until the budget is spent, then predict only.
  */
 import { readFileSync } from 'node:fs';
 
