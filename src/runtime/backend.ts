@@ -50,6 +50,11 @@ function loadNative(packageName: string): string | undefined {
   }
 }
 
+/** Reports, for each native TensorFlow package, whether it loads here (undefined) or why not. */
+export function probeNativeBackends(): Array<{ package: string; problem: string | undefined }> {
+  return ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].map((packageName) => ({ package: packageName, problem: loadNative(packageName) }));
+}
+
 async function activate(name: string): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
