@@ -12,12 +12,13 @@ import { createBenchCommand } from './bench.js';
 import { createCorruptCommand } from './corrupt.js';
 import { createDemoCommand } from './demo.js';
 import { createDoctorCommand } from './doctor.js';
+import { createEvalCommand } from './eval.js';
 import { createPretrainCommand } from './pretrain.js';
 import { createStatsCommand } from './stats.js';
 import { createTrainSourceCommand } from './train-source.js';
 
 const commandFactories: Array<() => Command> = [
-  createDemoCommand, createAdaptCommand, createBenchCommand, createCorruptCommand, createPretrainCommand, createStatsCommand, createTrainSourceCommand, createDoctorCommand,
+  createDemoCommand, createAdaptCommand, createEvalCommand, createBenchCommand, createCorruptCommand, createPretrainCommand, createStatsCommand, createTrainSourceCommand, createDoctorCommand,
 ];
 
 export function buildProgram(): Command {
