@@ -16,7 +16,8 @@ import { DEMO_MODEL, loadModel, type VisionTransformer } from '../model/index.js
 import type { BackendInfo } from '../runtime/backend.js';
 import { UsageError } from '../runtime/errors.js';
 import { logger } from '../runtime/logger.js';
-import { runCell, budgetLabel, type Budget, type CellSpec } from './cell.js';
+import { runCell, budgetLabel, type Budget, type CellResult, type CellSpec } from './cell.js';
+import { runInWorkers } from './workers.js';
 import { defaultGeneratorPath, obtainGenerator, obtainSourceStatistics } from './resources.js';
 import { cellKey, gitCommit, newRunId, ResultStore, type CellRow } from './results.js';
 
@@ -59,6 +60,8 @@ export interface ExperimentConfig {
    * (continual adaptation). The authors' code always resets, which is the default.
    */
   readonly continual: boolean;
+  /** Worker threads that run cells in parallel (1: all cells in the calling thread). */
+  readonly workers: number;
   /** Root folder of results; the run writes into `<out>/<runId>`. */
   readonly out: string;
   readonly runId?: string;
@@ -158,7 +161,19 @@ function cellSpecs(config: ExperimentConfig): CellSpec[] {
 }
 
 /** Runs every cell of the grid; returns the rows of this invocation (resumed cells excluded). */
-export async function runExperiment(requested: ExperimentConfig, backend: BackendInfo): Promise<ExperimentResult> {
+/** Everything one thread needs to run cells: the model, the data source, resources and adapters. */
+export interface CellRunner {
+  /** The configuration after dataset defaults (λ for ImageNet-R) are applied. */
+  readonly config: ExperimentConfig;
+  readonly weights: { path: string; sha256: string };
+  /** Files the statistics and generators came from. */
+  readonly files: Record<string, string>;
+  run(spec: CellSpec, backend: string): Promise<CellResult>;
+  dispose(): void;
+}
+
+/** Loads the model, opens the dataset and loads what the grid's methods need. */
+export async function createCellRunner(requested: ExperimentConfig): Promise<CellRunner> {
   let config = requested;
   for (const method of config.methods) getMethod(method);
   const weightsPath = resolveWeights(config.model, config.weights);
@@ -174,45 +189,74 @@ export async function runExperiment(requested: ExperimentConfig, backend: Backen
     logger.info(`data: λ = ${source.defaultLambda} for ${config.dataset} (pass --lambda to change it)`);
   }
   const resources = await loadResources(config, model, sha256, weightsPath === DEMO_WEIGHTS);
+  const domains = new DomainCache(config.methods.length > 1);
+  const adapters = new AdapterPool(model, { ...resources, ...methodOptions(config) }, config.continual);
+
+  return {
+    config,
+    weights: { path: weightsPath, sha256 },
+    files: resources.files,
+    async run(spec, backend) {
+      const { set, corrupted } = await source.domain(spec, domains);
+      return runOneCell(model, set, spec, corrupted, adapters, backend);
+    },
+    dispose() {
+      adapters.dispose();
+      disposeResources(resources);
+      model.dispose();
+    },
+  };
+}
+
+/**
+ * Runs every cell of the grid; returns the rows of this invocation (resumed cells excluded).
+ * With `workers` > 1, cells run in worker threads, each with its own backend and model, and
+ * all methods of a domain go to the same worker.
+ */
+export async function runExperiment(requested: ExperimentConfig, backend: BackendInfo): Promise<ExperimentResult> {
+  const runner = await createCellRunner(requested);
+  const config = runner.config;
+  const workers = config.workers;
   const methodSettings = Object.fromEntries(config.methods.map((name) => [name, getMethod(name).settings(methodOptions(config))]));
 
   const runId = config.runId ?? newRunId(config.methods.length === 1 ? config.methods[0]! : 'grid');
   const directory = join(config.out, runId);
   if (!config.resume && existsSync(join(directory, 'cells.csv'))) {
+    runner.dispose();
     throw new UsageError(`run folder '${directory}' already has results; pass --resume to continue it, or choose another --run-id`);
   }
   const store = new ResultStore(directory);
   const finished = config.resume ? store.finishedCells() : new Set<string>();
-  const startedAt = new Date().toISOString();
   const runInfo = {
-    run_id: runId, command: process.argv.slice(2).join(' '), config, weights: { path: weightsPath, sha256 },
-    resources: resources.files, methods: methodSettings,
+    run_id: runId, command: process.argv.slice(2).join(' '), config, weights: runner.weights,
+    resources: runner.files, methods: methodSettings, workers,
     backend, versions: { mgtta: '0.1.0', node: process.version, tfjs: tf.version.tfjs }, git_commit: gitCommit(),
-    started_at: startedAt, ended_at: null as string | null,
+    started_at: new Date().toISOString(), ended_at: null as string | null,
   };
   store.writeRunInfo(runInfo);
   logger.info(`results: ${store.directory}`);
 
+  const pending = cellSpecs(config).filter((spec) => {
+    const key = cellKey({ ...spec, model: config.model, batch_size: spec.batchSize, budget: budgetLabel(spec.budget) });
+    if (finished.has(key)) logger.info(`resume: skipping finished cell ${key}`);
+    return !finished.has(key);
+  });
   const rows: CellRow[] = [];
-  const domains = new DomainCache(config.methods.length > 1);
-  const adapters = new AdapterPool(model, { ...resources, ...methodOptions(config) }, config.continual);
+  const record = (result: CellResult) => {
+    store.appendCell(result.row);
+    store.appendSteps(result.steps);
+    rows.push(result.row);
+  };
+
   try {
-    for (const spec of cellSpecs(config)) {
-      const key = cellKey({ ...spec, model: config.model, batch_size: spec.batchSize, budget: budgetLabel(spec.budget) });
-      if (finished.has(key)) {
-        logger.info(`resume: skipping finished cell ${key}`);
-        continue;
-      }
-      const { set, corrupted } = await source.domain(spec, domains);
-      const row = await runOneCell(model, set, spec, corrupted, adapters, backend.name);
-      store.appendCell(row.row);
-      store.appendSteps(row.steps);
-      rows.push(row.row);
+    if (workers <= 1) {
+      for (const spec of pending) record(await runner.run(spec, backend.name));
+    } else {
+      runner.dispose();
+      await runInWorkers(config, pending, workers, backend, record);
     }
   } finally {
-    adapters.dispose();
-    disposeResources(resources);
-    model.dispose();
+    if (workers <= 1) runner.dispose();
     runInfo.ended_at = new Date().toISOString();
     store.writeRunInfo(runInfo);
   }

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 
 import { stringify } from 'csv-stringify/sync';
 
+import { ALL_CORRUPTION_NAMES } from '../corruptions/index.js';
+
 export interface PivotTable {
   header: string[];
   rows: string[][];
@@ -15,7 +17,7 @@ export interface PivotTable {
 /** Builds the top-1 pivot from cell rows (failed cells show their status). */
 export function top1Pivot(cells: Array<Record<string, string | number>>): PivotTable {
   const methods = [...new Set(cells.map((cell) => String(cell.method)))];
-  const domains = [...new Set(cells.map((cell) => domainOf(cell)))];
+  const domains = [...new Set(cells.map((cell) => domainOf(cell)))].sort((a, b) => domainRank(a) - domainRank(b));
   const value = (domain: string, method: string) => cells.find((cell) => domainOf(cell) === domain && cell.method === method);
 
   const rows = domains.map((domain) => [domain, ...methods.map((method) => formatTop1(value(domain, method)))]);
@@ -25,6 +27,14 @@ export function top1Pivot(cells: Array<Record<string, string | number>>): PivotT
   });
   if (domains.length > 1) rows.push(['mean', ...means]);
   return { header: ['domain', ...methods], rows };
+}
+
+/** Orders domains as the benchmark lists them: clean first, then corruption order, then severity. */
+function domainRank(domain: string): number {
+  if (domain === 'clean') return -1;
+  const separator = domain.lastIndexOf('-');
+  const corruption = ALL_CORRUPTION_NAMES.indexOf(domain.slice(0, separator));
+  return (corruption < 0 ? ALL_CORRUPTION_NAMES.length : corruption) * 10 + Number(domain.slice(separator + 1));
 }
 
 function domainOf(cell: Record<string, string | number>): string {

@@ -3,6 +3,8 @@
  * committed Fashion-MNIST test images under each benchmark corruption at severity 5, with
  * every demo method, then a top-1 table is printed and written to CSV.
  */
+import { availableParallelism } from 'node:os';
+
 import { Command } from 'commander';
 
 import { runExperiment } from '../bench/experiment.js';
@@ -44,6 +46,7 @@ export function createDemoCommand(): Command {
       .option('--method <names>', 'comma list of methods', DEMO_METHODS.join(','))
       .option('--corruption <names>', 'corruptions or sets (all, noise, blur, weather, digital, extra)', 'all')
       .option('--severity <levels>', 'severity 1-5, or a comma list', '5'),
-    { batchSize: '64' },
+    // The demo model is small, so one worker per core (up to 4) is safe and faster.
+    { batchSize: '64', workers: String(Math.min(4, availableParallelism())) },
   ).action(async (raw: RawDemoOptions) => run(raw));
 }

@@ -26,6 +26,7 @@ export interface RawExperimentOptions {
   stats?: string;
   biasCorrection?: string;
   continual?: boolean;
+  workers?: string;
   out?: string;
   runId?: string;
   resume?: boolean;
@@ -33,7 +34,7 @@ export interface RawExperimentOptions {
 }
 
 /** Adds the data, model, stream and output options to a command. */
-export function addExperimentOptions(command: Command, defaults: { batchSize: string }): Command {
+export function addExperimentOptions(command: Command, defaults: { batchSize: string; workers?: string }): Command {
   return command
     .option('--model <name>', 'model from the registry', DEMO_MODEL)
     .option('--weights <file>', 'model weights (safetensors, timm names); default: the demo weights for the demo model')
@@ -51,6 +52,7 @@ export function addExperimentOptions(command: Command, defaults: { batchSize: st
     .option('--stats <file>', 'source feature statistics (default: found by model and weights, computed when missing)')
     .option('--bias-correction <rule>', "bias correction of the MGG moment features: 'code' (exponent t+1, the authors' code) or 'standard' (exponent t)", 'code')
     .option('--continual', 'carry each method\'s adapted state across domains instead of resetting to the source weights')
+    .option('--workers <n>', 'worker threads running cells in parallel, each with its own backend and model (1: none)', defaults.workers ?? '1')
     .option('--out <dir>', 'results root folder', 'results')
     .option('--run-id <id>', 'name of the run folder under --out (default: timestamp and method)')
     .option('--resume', 'skip cells already finished in the run folder (needs --run-id)')
@@ -85,6 +87,10 @@ export function parseExperimentOptions(
   if (dataset !== 'fashion-mnist' && (raw.dataRoot === undefined || raw.dataRoot === 'embedded' || raw.dataRoot === 'debian')) {
     throw new UsageError(`--dataset ${dataset} needs --data-root <folder> with the images`);
   }
+  const workers = parseInteger('--workers', raw.workers, 1, 1);
+  if (workers > 1 && raw.continual === true) {
+    throw new UsageError('--continual needs one thread, because each method carries its state from domain to domain; drop --workers');
+  }
   if (raw.resume && raw.runId === undefined) throw new UsageError('--resume needs --run-id naming the run folder to continue');
   return {
     model,
@@ -105,6 +111,7 @@ export function parseExperimentOptions(
     stats: raw.stats,
     biasCorrection: parseChoice('--bias-correction', raw.biasCorrection, ['code', 'standard'] as const, 'code'),
     continual: raw.continual === true,
+    workers,
     out: raw.out ?? 'results',
     runId: raw.runId,
     resume: raw.resume === true,

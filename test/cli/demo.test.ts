@@ -50,6 +50,15 @@ describe('mgtta demo', () => {
     assert.equal(await main(['node', 'mgtta', 'bench', '--config', preset, '--out', out]), 2, 'unknown preset key');
   });
 
+  it('workers give the same cells', async () => {
+    const args = ['--method', 'noadapt,mgtta', '--corruption', 'fog,contrast', '--limit', '128', '--batch-size', '32', '--out', out, '--backend', 'wasm'];
+    assert.equal(await main(['node', 'mgtta', 'adapt', ...args, '--run-id', 'one-thread']), 0);
+    assert.equal(await main(['node', 'mgtta', 'adapt', ...args, '--run-id', 'two-threads', '--workers', '2']), 0);
+    const key = (row: Record<string, string>) => `${row.method} ${row.corruption} ${row.top1} ${row.ece}`;
+    assert.deepEqual(cells('two-threads').map(key).sort(), cells('one-thread').map(key).sort());
+    assert.equal(await main(['node', 'mgtta', 'adapt', ...args, '--workers', '2', '--continual']), 2, 'continual needs one thread');
+  });
+
   it('continual mode carries state across domains', async () => {
     const args = ['--method', 'tent', '--corruption', 'fog,contrast', '--limit', '128', '--batch-size', '16', '--lr', '0.05', '--out', out, '--backend', 'wasm'];
     assert.equal(await main(['node', 'mgtta', 'adapt', ...args, '--run-id', 'episodic']), 0);
