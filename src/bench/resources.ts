@@ -61,7 +61,7 @@ export async function obtainSourceStatistics(request: StatisticsRequest): Promis
 
 /**
  * Loads a pre-trained generator. A missing file is a UsageError that gives the command to
- * create it; `explicit` says whether the user named the file.
+ * create it. `explicit` is true when the user named the file.
  */
 export async function obtainGenerator(kind: 'gml' | 'lstm', path: string, explicit: boolean): Promise<GradientGenerator> {
   if (!existsSync(path)) {

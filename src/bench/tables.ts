@@ -1,5 +1,5 @@
 /**
- * Pivot tables in the paper's shape: one row per domain (corruption at a severity), one
+ * Pivot tables in the shape of the MGTTA paper's tables: one row per domain (corruption at a severity), one
  * column per method, top-1 in each cell, and a mean row. Written as CSV and Markdown.
  */
 import { writeFileSync } from 'node:fs';

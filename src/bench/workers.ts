@@ -18,8 +18,8 @@ export type WorkerMessage =
   | { type: 'error'; message: string; usage: boolean };
 
 /**
- * The worker entry next to this file: the compiled JavaScript, or, when this module itself
- * runs from source (the tests), a bootstrap that registers tsx and loads the TypeScript.
+ * Returns the worker entry next to this file: the compiled JavaScript, or a bootstrap that
+ * registers tsx and loads the TypeScript when this module itself runs from source (the tests).
  */
 function workerEntry(): URL {
   const fromSource = import.meta.url.endsWith('.ts');

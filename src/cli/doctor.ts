@@ -18,9 +18,10 @@ import { probeNativeBackends, selectBackend } from '../runtime/backend.js';
 
 type Status = 'ok' | 'missing' | 'optional';
 
+const MARKS: Record<Status, string> = { ok: 'ok', missing: 'MISSING', optional: 'absent' };
+
 function report(status: Status, subject: string, detail: string): void {
-  const mark = status === 'ok' ? 'ok     ' : status === 'missing' ? 'MISSING' : 'absent ';
-  process.stdout.write(`${mark} ${subject.padEnd(28)} ${detail}\n`);
+  process.stdout.write(`${MARKS[status].padEnd(7)} ${subject.padEnd(28)} ${detail}\n`);
 }
 
 async function assetDetail(path: string, keys: string[]): Promise<string> {

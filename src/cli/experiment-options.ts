@@ -73,25 +73,33 @@ export function parseExperimentOptions(
   raw: RawExperimentOptions,
   grid: { methods: string[]; corruptions: string; severities: string | undefined },
 ): ExperimentConfig {
+  // Model and methods.
   const model = getModelConfig(raw.model ?? DEMO_MODEL).name;
   for (const method of grid.methods) {
     if (!methodNames().includes(method)) throw new UsageError(`unknown method '${method}'; valid methods: ${methodNames().join(', ')}`);
   }
+
+  // Batch size: the FOA loss needs two images for its unbiased std.
   const batchSize = parseInteger('--batch-size', raw.batchSize, 1);
   const foaMethods = grid.methods.filter((method) => getMethod(method).requires.statistics);
   if (batchSize < 2 && foaMethods.length > 0) {
     throw new UsageError(`--batch-size 1 cannot be used with ${foaMethods.join(', ')}: the FOA loss needs the unbiased std of at least 2 images; use --batch-size 2 or more`);
   }
+
+  // Data.
   const corruptions = grid.corruptions === 'none' ? ['none'] : corruptionNames(grid.corruptions);
   const dataset = parseChoice('--dataset', raw.dataset, DATASET_KINDS, 'fashion-mnist');
   if (dataset !== 'fashion-mnist' && (raw.dataRoot === undefined || raw.dataRoot === 'embedded' || raw.dataRoot === 'debian')) {
     throw new UsageError(`--dataset ${dataset} needs --data-root <folder> with the images`);
   }
+
+  // Execution.
   const workers = parseInteger('--workers', raw.workers, 1, 1);
   if (workers > 1 && raw.continual === true) {
     throw new UsageError('--continual needs one thread, because each method carries its state from domain to domain; drop --workers');
   }
   if (raw.resume && raw.runId === undefined) throw new UsageError('--resume needs --run-id naming the run folder to continue');
+
   return {
     model,
     weights: raw.weights,

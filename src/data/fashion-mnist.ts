@@ -16,7 +16,7 @@ export const FASHION_MNIST_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ] as const;
 
-/** Where Debian's `dataset-fashion-mnist` package installs the four files. */
+/** Install folder of the four files of Debian's `dataset-fashion-mnist` package. */
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
 /** The embedded subset committed with the repository. */

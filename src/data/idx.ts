@@ -42,8 +42,8 @@ export async function readIdx(path: string): Promise<IdxArray> {
 
 /** Parses IDX bytes; `source` names the origin in error messages. */
 export function parseIdx(bytes: Uint8Array, source = 'buffer'): IdxArray {
-  const fail = (what: string): never => {
-    throw new UsageError(`IDX file '${source}' is invalid: ${what}`);
+  const fail = (problem: string): never => {
+    throw new UsageError(`IDX file '${source}' is invalid: ${problem}`);
   };
   if (bytes.byteLength < 4) fail(`it has ${bytes.byteLength} bytes, fewer than the 4-byte magic`);
   if (bytes[0] !== 0 || bytes[1] !== 0) fail(`its magic starts with 0x${hex(bytes[0]!)}${hex(bytes[1]!)}, expected 0x0000`);

@@ -54,8 +54,8 @@ export async function readSafetensors(path: string): Promise<SafetensorsFile> {
 
 /** Parses safetensors bytes; `source` names the origin in error messages. */
 export function parseSafetensors(bytes: Uint8Array, source = 'buffer'): SafetensorsFile {
-  const fail = (what: string): never => {
-    throw new UsageError(`safetensors file '${source}' is invalid: ${what}`);
+  const fail = (problem: string): never => {
+    throw new UsageError(`safetensors file '${source}' is invalid: ${problem}`);
   };
   if (bytes.byteLength < 8) fail(`it has ${bytes.byteLength} bytes, fewer than the 8-byte header length`);
 

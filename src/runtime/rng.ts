@@ -50,7 +50,7 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
-  /** A Fisher-Yates permutation of 0..n-1. */
+  /** Returns a Fisher-Yates permutation of 0..n-1. */
   permutation(n: number): Uint32Array {
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
