@@ -26,7 +26,8 @@ interface BenchShape {
 const REPETITIONS = { quick: 3, full: 7 } as const;
 const SEVERITIES = [1, 2, 3, 4, 5];
 
-function median(values: number[]): number {
+/** Returns the median of `values` (the mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Mgtta, MGTTA_DEFAULTS, NoAdapt, Tent, type Adapter } from '../methods/index.js';
 import { GradientMemoryLayer, LstmGenerator } from '../mgg/index.js';
 import { getModelConfig, VisionTransformer } from '../model/index.js';
-import type { CorruptionBenchRow } from './corruption-bench.js';
+import { median, type CorruptionBenchRow } from './corruption-bench.js';
 
 /** One measurement, in the row format shared with the corruption benchmark. */
 export type BenchRow = CorruptionBenchRow;
@@ -20,12 +20,6 @@ export interface MethodBenchCase {
   readonly batchSize: number;
   /** Timed steps per method, after one untimed warm-up step each. */
   readonly steps: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 async function timeStep(adapter: Adapter, inputs: tf.Tensor4D, labels: Int32Array): Promise<number> {

@@ -1,5 +1,5 @@
 /**
- * Building blocks of `mgtta corrupt`: image folder listing, a bounded pool of async tasks,
+ * Building blocks of `mgtta corrupt`: a bounded pool of async tasks,
  * progress reporting (a bar on a terminal, periodic lines otherwise), atomic file writes and
  * the appended `manifest.csv`.
  */
@@ -10,27 +10,9 @@ import { dirname } from 'node:path';
 
 import cliProgress from 'cli-progress';
 import { stringify } from 'csv-stringify/sync';
-import fg from 'fast-glob';
 
 import { UsageError } from '../runtime/errors.js';
 import { logger } from '../runtime/logger.js';
-
-/** File extensions torchvision's ImageFolder accepts, matched case-insensitively. */
-export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'ppm', 'bmp', 'pgm', 'tif', 'tiff', 'webp'] as const;
-
-/** Lists image files under `root` (any depth), as `/`-separated relative paths in code-point order. */
-export async function listImageFolder(root: string): Promise<string[]> {
-  const pattern = `**/*.{${IMAGE_EXTENSIONS.join(',')}}`;
-  const files = await fg(pattern, { cwd: root, onlyFiles: true, caseSensitiveMatch: false, dot: false, followSymbolicLinks: true });
-  return files.sort(compareCodePoints);
-}
-
-/** Orders strings by UTF-16 code units, independent of locale. */
-function compareCodePoints(a: string, b: string): number {
-  if (a < b) return -1;
-  if (a > b) return 1;
-  return 0;
-}
 
 /** Runs `worker` on every item with at most `concurrency` calls in flight. Rejects on the first error. */
 export async function runPool<T>(items: readonly T[], concurrency: number, worker: (item: T, index: number) => Promise<void>): Promise<void> {

@@ -28,10 +28,10 @@ import {
   renderContactSheet,
   type RawImage,
 } from '../corruptions/index.js';
-import { loadFashionMnist, type Split } from '../data/index.js';
+import { listImageFiles, loadFashionMnist, type Split } from '../data/index.js';
 import { UsageError, check } from '../runtime/errors.js';
 import { logger } from '../runtime/logger.js';
-import { Manifest, Progress, listImageFolder, runPool, sha256Hex, writeFileAtomic } from './corrupt-job.js';
+import { Manifest, Progress, runPool, sha256Hex, writeFileAtomic } from './corrupt-job.js';
 import { parseChoice, parseInteger, parseIntegerList } from './options.js';
 
 /** Raw option strings as commander delivers them. */
@@ -205,7 +205,7 @@ class UnreadableImageError extends Error {
 }
 
 async function corruptFolder(options: CorruptOptions, root: string): Promise<Progress> {
-  const listed = await listImageFolder(root);
+  const listed = await listImageFiles(root);
   check(listed.length > 0, () => `no images found under --input '${root}' (extensions: jpg, jpeg, png, ppm, bmp, pgm, tif, tiff, webp)`);
   const files = options.limit === undefined ? listed : listed.slice(0, options.limit);
 
@@ -278,7 +278,7 @@ async function previewImage(options: CorruptOptions): Promise<{ image: RawImage;
     return { image: prepareImageNetStyle(await decodeRgb(source.path), options.size), scale: 1, datasetId: source.path };
   }
   if (source.kind === 'folder') {
-    const [first] = await listImageFolder(source.root);
+    const [first] = await listImageFiles(source.root);
     if (first === undefined) throw new UsageError(`no images found under --input '${source.root}'`);
     return { image: prepareImageNetStyle(await decodeRgb(join(source.root, first)), options.size), scale: 1, datasetId: first };
   }

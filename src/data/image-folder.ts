@@ -33,7 +33,14 @@ export function classList(name: keyof typeof CLASS_LISTS): string[] {
 export async function listImageFiles(root: string): Promise<string[]> {
   const pattern = `**/*.{${IMAGE_EXTENSIONS.join(',')}}`;
   const files = await fg(pattern, { cwd: root, onlyFiles: true, caseSensitiveMatch: false, dot: false, followSymbolicLinks: true });
-  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return files.sort(compareCodePoints);
+}
+
+/** Orders strings by UTF-16 code units, independent of locale. */
+function compareCodePoints(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }
 
 export interface ImageFolderOptions {
