@@ -86,7 +86,7 @@ export function resolveWeights(model: string, weights: string | undefined): stri
   throw new UsageError(`model ${model} needs --weights <model.safetensors> (timm's weights, e.g. from the Hugging Face hub)`);
 }
 
-/** Where each domain's images come from. */
+/** Source of each domain's images. */
 interface DomainSource {
   /** The images of a cell's domain; `corrupted` is set when they need no corruption on the fly. */
   domain(spec: CellSpec, cache: DomainCache): Promise<{ set: ImageSet; corrupted?: ImageSet }>;
@@ -304,8 +304,8 @@ function disposeResources(resources: Resources): void {
 }
 
 /**
- * Keeps the current domain's corrupted images in memory so that every method of the grid
- * reuses them instead of corrupting again; sets larger than `maxBytes` are not cached.
+ * Keeps the current domain's corrupted images in memory, so that every method of the grid
+ * reuses them instead of corrupting again. Sets larger than `maxBytes` are not cached.
  */
 class DomainCache {
   private key = '';

@@ -1,10 +1,10 @@
 /**
- * Pre-training a gradient generator for a ViT (MGTTA Algorithm 1, as the authors' code runs
- * it): a fixed set of unlabelled images from the four held-out corruptions at severity 5,
- * batches of 2, θ (the LayerNorm parameters) stepped by η_train · u, the generator's
- * weights by Adam on the one-step meta-gradient. After every epoch the generator is
- * evaluated by running MGTTA from the source weights on each held-out corruption, and the
- * best epoch (mean top-1) is kept unless `select` is `last`.
+ * Pre-training of a gradient generator for a ViT, following Algorithm 1 of the MGTTA paper as
+ * the authors' code runs it. The data are a fixed set of unlabelled images from the four
+ * held-out corruptions at severity 5, in batches of 2. Each step moves θ (the LayerNorm
+ * parameters) by η_train · u and the generator's weights by Adam on the one-step
+ * meta-gradient. After every epoch, MGTTA runs from the source weights on each held-out
+ * corruption, and the best epoch by mean top-1 is kept unless `select` is `last`.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -28,7 +28,7 @@ export interface PretrainConfig {
   readonly batchSize: number;
   /** Passes over the training images (40 in the authors' code: 2,560 steps at 128 images). */
   readonly epochs: number;
-  /** Stop after this many steps in total, inside an epoch if need be (the paper's T = 2,000); undefined: all epochs. */
+  /** Total training steps after which to stop, inside an epoch if need be (the MGTTA paper trains T = 2,000 steps); undefined runs all epochs. */
   readonly maxSteps?: number;
   /** Bias correction of the moment features: `code` (exponent t + 1) or `standard` (exponent t). */
   readonly biasCorrection: BiasCorrection;

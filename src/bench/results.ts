@@ -50,7 +50,7 @@ export class ResultStore {
     return new Set(rows.filter((row) => row.status === 'ok').map((row) => cellKey(row)));
   }
 
-  /** Every finished cell row, as strings. */
+  /** Returns every finished cell row, as strings. */
   cells(): Array<Record<string, string>> {
     if (!existsSync(this.cellsPath)) return [];
     return parse(readFileSync(this.cellsPath, 'utf8'), { columns: true }) as Array<Record<string, string>>;
@@ -75,7 +75,7 @@ function appendRow(path: string, columns: readonly string[], row: Record<string,
   appendFileSync(path, stringify([row], { header, columns: [...columns] }));
 }
 
-/** The current git commit of the working tree, or `unknown` outside a checkout. */
+/** Returns the current git commit of the working tree, or `unknown` outside a checkout. */
 export function gitCommit(): string {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -84,7 +84,7 @@ export function gitCommit(): string {
   }
 }
 
-/** A sortable run id: UTC timestamp plus a short label. */
+/** Returns a sortable run id: UTC timestamp plus a short label. */
 export function newRunId(label: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${label}`;

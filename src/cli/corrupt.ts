@@ -262,10 +262,10 @@ async function corruptFashionMnist(options: CorruptOptions, split: Split, root: 
   return progress;
 }
 
-function startProgress(options: CorruptOptions, images: number, what: string): Progress {
+function startProgress(options: CorruptOptions, images: number, source: string): Progress {
   const total = images * options.corruptions.length * options.severities.length;
   logger.info(
-    `corrupt: ${what}, ${images} images x ${options.corruptions.length} corruptions x ${options.severities.length} severities = ` +
+    `corrupt: ${source}, ${images} images x ${options.corruptions.length} corruptions x ${options.severities.length} severities = ` +
       `${total} outputs into '${options.output}' (seed ${options.seed}, ${options.concurrency} concurrent images)`,
   );
   return new Progress(total, 'corrupt');

@@ -1,9 +1,8 @@
 /**
  * Fashion-MNIST (Xiao et al. 2017): 28x28 grey clothing images in 10 classes, as IDX files.
- * Sources, in this order: a directory the caller names; the embedded subset in
- * `assets/demo/` (the first 2,000 test and 1,000 training images) when the caller asks
- * for `embedded`; Debian's `dataset-fashion-mnist` package under
- * `/usr/share/datasets/fashion-mnist`.
+ * The root is a directory the caller names, or `embedded` for the subset in `assets/demo/`
+ * (the first 2,000 test and 1,000 training images, the default), or `debian` for
+ * `/usr/share/datasets/fashion-mnist` from Debian's `dataset-fashion-mnist` package.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

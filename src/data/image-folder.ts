@@ -1,6 +1,6 @@
 /**
  * Image folders in torchvision's ImageFolder layout, `<root>/<wnid>/<file>`, read lazily with
- * sharp: each image is decoded when the stream asks for it, so sets of any size stream with
+ * sharp. Each image is decoded when the stream requests it, so sets of any size stream with
  * bounded memory. Labels are the index of the folder name in a class list (for ImageNet
  * models, the sorted 1,000 WordNet ids in `assets/imagenet/wnids.txt`).
  */

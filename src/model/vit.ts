@@ -138,7 +138,7 @@ export class VisionTransformer {
 
   /**
    * Builds a model from stored tensors (a timm state dict). Every tensor the
-   * configuration needs must be present with its exact shape; extra tensors are an error
+   * configuration needs must be present with its exact shape. Extra tensors are an error
    * too, so that a checkpoint of a different architecture is never half-loaded.
    */
   static fromStateDict(config: VitConfig, tensors: Map<string, StoredTensor>, source = 'state dict'): VisionTransformer {

@@ -77,14 +77,14 @@ describe('corrupt command', () => {
   it('rerun skips and restores outputs', async () => {
     const output = join(workspace, 'out');
     const args = ['--input', join(workspace, 'input'), '--output', output, '--size', '32', '--corruptions', 'fog,pixelate', '--severities', '1,3'];
-    const kept = join(output, 'fog', '1', 'cat', 'a.jpg');
+    const existing = join(output, 'fog', '1', 'cat', 'a.jpg');
     const removed = join(output, 'fog', '3', 'dog', 'c.jpg');
-    const keptTime = statSync(kept).mtimeMs;
+    const existingTime = statSync(existing).mtimeMs;
     const removedBytes = readFileSync(removed);
     rmSync(removed);
 
     await corrupt(...args);
-    assert.equal(statSync(kept).mtimeMs, keptTime);
+    assert.equal(statSync(existing).mtimeMs, existingTime);
     assert.deepEqual(readFileSync(removed), removedBytes);
     assert.equal(manifestLines(output).length, 1 + 12);
   });
